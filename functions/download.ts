@@ -1,0 +1,16 @@
+import { z } from 'zod';
+import { fields, parsePathName, parseQuery } from '#shared/http/request';
+import { httpRoute } from '#shared/http/route';
+import { vaultFromEnvironment } from '#shared/runtime';
+import type { Vault } from '#shared/vault';
+
+const query = z.strictObject({ version: fields.version.optional() });
+
+export const download = (vault: Vault) =>
+  httpRoute(async (event) => {
+    const name = parsePathName(event, vault.extensions);
+    const { version } = parseQuery(event, query);
+    return { status: 200, body: await vault.download(name, version ?? null) };
+  });
+
+export const handler = download(vaultFromEnvironment());

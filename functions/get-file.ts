@@ -1,0 +1,14 @@
+import { z } from 'zod';
+import { parsePathName, parseQuery } from '#shared/http/request';
+import { httpRoute } from '#shared/http/route';
+import { vaultFromEnvironment } from '#shared/runtime';
+import type { Vault } from '#shared/vault';
+
+export const getFile = (vault: Vault) =>
+  httpRoute(async (event) => {
+    const name = parsePathName(event, vault.extensions);
+    parseQuery(event, z.strictObject({}));
+    return { status: 200, body: await vault.getFile(name) };
+  });
+
+export const handler = getFile(vaultFromEnvironment());

@@ -1,0 +1,24 @@
+import { z } from 'zod';
+import { DEFAULT_LIMIT, fields, parseQuery } from '#shared/http/request';
+import { httpRoute } from '#shared/http/route';
+import { vaultFromEnvironment } from '#shared/runtime';
+import type { Vault } from '#shared/vault';
+
+const query = z.strictObject({
+  user: z.string().min(1).max(256).optional(),
+  limit: fields.limit.optional(),
+  cursor: fields.cursor.optional(),
+});
+
+export const listLocks = (vault: Vault) =>
+  httpRoute(async (event) => {
+    const { user, limit, cursor } = parseQuery(event, query);
+    const page = await vault.listLocks({
+      user: user ?? null,
+      limit: limit ?? DEFAULT_LIMIT,
+      cursor: cursor ?? null,
+    });
+    return { status: 200, body: { locks: page.items, nextCursor: page.nextCursor } };
+  });
+
+export const handler = listLocks(vaultFromEnvironment());

@@ -1,0 +1,16 @@
+import { z } from 'zod';
+import { fields, parsePathName, parseQuery } from '#shared/http/request';
+import { httpRoute } from '#shared/http/route';
+import { vaultFromEnvironment } from '#shared/runtime';
+import type { Vault } from '#shared/vault';
+
+const query = z.strictObject({ force: fields.boolean.optional() });
+
+export const releaseLock = (vault: Vault) =>
+  httpRoute(async (event, caller) => {
+    const name = parsePathName(event, vault.extensions);
+    const { force } = parseQuery(event, query);
+    return { status: 200, body: { released: await vault.releaseLock(caller, name, force ?? false) } };
+  });
+
+export const handler = releaseLock(vaultFromEnvironment());

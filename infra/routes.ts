@@ -1,0 +1,124 @@
+/**
+ * The one route table: the CDK stack makes a function and an HTTP API route of each entry, and the
+ * local server serves the same handlers from it, so the two cannot drift. Paths are in API Gateway's
+ * syntax; `{name+}` takes the rest of the path, slashes included.
+ */
+
+export type TableAction =
+  | 'dynamodb:GetItem'
+  | 'dynamodb:PutItem'
+  | 'dynamodb:UpdateItem'
+  | 'dynamodb:Query'
+  | 'dynamodb:ConditionCheckItem';
+
+export interface RouteDefinition {
+  /** Names the function and its construct. */
+  id: string;
+  method: 'GET' | 'POST' | 'DELETE';
+  path: string;
+  /** The handler's source, relative to the repository root; it exports `handler`. */
+  entry: string;
+  authenticated: boolean;
+  /** Exactly the table actions the handler performs (on the table and its indexes). */
+  tableActions: TableAction[];
+  /** The object actions it performs or signs for others, on the blobs only. */
+  blobActions: ('s3:GetObject' | 's3:PutObject')[];
+}
+
+const READ_ITEM: TableAction[] = ['dynamodb:GetItem'];
+const QUERY: TableAction[] = ['dynamodb:Query'];
+
+export const routes: RouteDefinition[] = [
+  {
+    id: 'Health',
+    method: 'GET',
+    path: '/health',
+    entry: 'functions/health.ts',
+    authenticated: false,
+    tableActions: [],
+    blobActions: [],
+  },
+  {
+    id: 'ListFiles',
+    method: 'GET',
+    path: '/files',
+    entry: 'functions/list-files.ts',
+    authenticated: true,
+    tableActions: QUERY,
+    blobActions: [],
+  },
+  {
+    id: 'GetFile',
+    method: 'GET',
+    path: '/files/{name+}',
+    entry: 'functions/get-file.ts',
+    authenticated: true,
+    tableActions: READ_ITEM,
+    blobActions: [],
+  },
+  {
+    id: 'ListVersions',
+    method: 'GET',
+    path: '/versions/{name+}',
+    entry: 'functions/list-versions.ts',
+    authenticated: true,
+    tableActions: QUERY,
+    blobActions: [],
+  },
+  {
+    id: 'Download',
+    method: 'GET',
+    path: '/download/{name+}',
+    entry: 'functions/download.ts',
+    authenticated: true,
+    tableActions: READ_ITEM,
+    blobActions: ['s3:GetObject'],
+  },
+  {
+    id: 'Checkout',
+    method: 'POST',
+    path: '/checkout/{name+}',
+    entry: 'functions/checkout.ts',
+    authenticated: true,
+    tableActions: ['dynamodb:UpdateItem'],
+    blobActions: [],
+  },
+  {
+    id: 'CreateUpload',
+    method: 'POST',
+    path: '/uploads',
+    entry: 'functions/create-upload.ts',
+    authenticated: true,
+    tableActions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+    blobActions: ['s3:PutObject'],
+  },
+  {
+    id: 'Checkin',
+    method: 'POST',
+    path: '/checkin/{name+}',
+    entry: 'functions/checkin.ts',
+    authenticated: true,
+    // TransactGetItems and TransactWriteItems are authorised per item action.
+    tableActions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    // HeadObject and the fallback hash of the staged bytes read the object.
+    blobActions: ['s3:GetObject'],
+  },
+  {
+    id: 'ReleaseLock',
+    method: 'DELETE',
+    path: '/locks/{name+}',
+    entry: 'functions/release-lock.ts',
+    authenticated: true,
+    tableActions: ['dynamodb:UpdateItem'],
+    blobActions: [],
+  },
+  {
+    id: 'ListLocks',
+    method: 'GET',
+    path: '/locks',
+    entry: 'functions/list-locks.ts',
+    authenticated: true,
+    tableActions: QUERY,
+    blobActions: [],
+  },
+];

@@ -1,0 +1,335 @@
+import {
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  TransactionCanceledException,
+  TransactionConflictException,
+} from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  TransactGetCommand,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { Page } from '../model';
+import type {
+  AcquireResult,
+  CommitCheckIn,
+  CommitResult,
+  FileRecord,
+  ListFilesQuery,
+  ListLocksQuery,
+  LockRecord,
+  LockRelease,
+  LockStore,
+  ReleaseResult,
+  UploadRecord,
+  VersionRecord,
+} from '../ports';
+import { decodeCursor, encodeCursor, hasExactly } from './cursor';
+import {
+  FILES_LIST,
+  fileContentAttributes,
+  fileFromItem,
+  fileKey,
+  fileToItem,
+  type Item,
+  LOCK_ATTRIBUTES,
+  LOCK_ENDING_ATTRIBUTES,
+  LOCKS_LIST,
+  lockToAttributes,
+  uploadFromItem,
+  uploadKey,
+  uploadToItem,
+  VERSION_PREFIX,
+  versionFromItem,
+  versionKey,
+  versionToItem,
+} from './items';
+import { tableSchema } from './table-schema';
+
+/** An unexpired lock is present: the same rule as the core's, said in DynamoDB's words. */
+const LOCK_ACTIVE =
+  '(attribute_exists(lockId) AND (attribute_not_exists(lockExpiresAt) OR lockExpiresAt > :now))';
+const LOCK_ABSENT = '(attribute_not_exists(lockId) OR lockExpiresAt <= :now)';
+
+const withoutLock = `REMOVE ${LOCK_ATTRIBUTES.join(', ')}`;
+const endingLock = `${LOCK_ENDING_ATTRIBUTES[0]} = :endedBy, ${LOCK_ENDING_ATTRIBUTES[1]} = :ending, ${LOCK_ENDING_ATTRIBUTES[2]} = :endMessage`;
+
+const { filesIndex, locksIndex } = tableSchema;
+const FILE_INDEX_KEY = ['pk', 'sk', filesIndex.partitionKey, filesIndex.sortKey] as const;
+const LOCK_INDEX_KEY = ['pk', 'sk', locksIndex.partitionKey, locksIndex.sortKey] as const;
+
+/** A write that touched an item inside another transaction is refused; it is safe to try again shortly. */
+const retryOnTransactionConflict = async <T>(write: () => Promise<T>): Promise<T> => {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (error) {
+      if (!(error instanceof TransactionConflictException) || attempt >= 8) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 5 * attempt + Math.random() * 10));
+    }
+  }
+};
+
+/** The item a failed condition saw, returned in the same round trip (ReturnValuesOnConditionCheckFailure). */
+const failedConditionItem = (error: ConditionalCheckFailedException): FileRecord | null =>
+  error.Item ? fileFromItem(unmarshall(error.Item)) : null;
+
+/** Files, versions, uploads and locks in one DynamoDB table, each change one conditional write or transaction. */
+export class DynamoDbLockStore implements LockStore {
+  private readonly documents: DynamoDBDocumentClient;
+
+  constructor(
+    client: DynamoDBClient,
+    private readonly table: string,
+  ) {
+    this.documents = DynamoDBDocumentClient.from(client, {
+      marshallOptions: { removeUndefinedValues: true },
+    });
+  }
+
+  async getFile(key: string): Promise<FileRecord | null> {
+    const { Item } = await this.documents.send(
+      new GetCommand({ TableName: this.table, Key: fileKey(key), ConsistentRead: true }),
+    );
+    return Item ? fileFromItem(Item) : null;
+  }
+
+  async listFiles({ prefix, status, limit, cursor, now }: ListFilesQuery): Promise<Page<FileRecord>> {
+    const statusFilter =
+      status === 'checked_out' ? LOCK_ACTIVE : status === 'available' ? LOCK_ABSENT : undefined;
+    const page = await this.query('files', cursor, FILE_INDEX_KEY, (key) => key.listPk === FILES_LIST, {
+      IndexName: filesIndex.name,
+      KeyConditionExpression: prefix ? 'listPk = :list AND begins_with(nameKey, :prefix)' : 'listPk = :list',
+      FilterExpression: statusFilter,
+      ExpressionAttributeValues: {
+        ':list': FILES_LIST,
+        ...(prefix ? { ':prefix': prefix } : {}),
+        ...(statusFilter ? { ':now': now } : {}),
+      },
+      Limit: limit,
+    });
+    return { items: page.items.map(fileFromItem), nextCursor: page.nextCursor };
+  }
+
+  async getVersion(key: string, version: number): Promise<VersionRecord | null> {
+    const { Item } = await this.documents.send(
+      new GetCommand({ TableName: this.table, Key: versionKey(key, version), ConsistentRead: true }),
+    );
+    return Item ? versionFromItem(Item) : null;
+  }
+
+  async listVersions(key: string, limit: number, cursor: string | null): Promise<Page<VersionRecord>> {
+    const pk = fileKey(key).pk;
+    const isValidKey = (start: Record<string, string>) =>
+      hasExactly(start, ['pk', 'sk']) && start.pk === pk && start.sk?.startsWith(VERSION_PREFIX) === true;
+    const page = await this.query('versions', cursor, null, isValidKey, {
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :versions)',
+      ExpressionAttributeValues: { ':pk': pk, ':versions': VERSION_PREFIX },
+      ScanIndexForward: false,
+      ConsistentRead: true,
+      Limit: limit,
+    });
+    return { items: page.items.map(versionFromItem), nextCursor: page.nextCursor };
+  }
+
+  async listLocks({ user, limit, cursor, now }: ListLocksQuery): Promise<Page<FileRecord>> {
+    const page = await this.query('locks', cursor, LOCK_INDEX_KEY, (key) => key.lockListPk === LOCKS_LIST, {
+      IndexName: locksIndex.name,
+      KeyConditionExpression: 'lockListPk = :list',
+      FilterExpression: user === null ? LOCK_ACTIVE : `${LOCK_ACTIVE} AND lockUser = :user`,
+      ExpressionAttributeValues: {
+        ':list': LOCKS_LIST,
+        ':now': now,
+        ...(user === null ? {} : { ':user': user }),
+      },
+      Limit: limit,
+    });
+    return { items: page.items.map(fileFromItem), nextCursor: page.nextCursor };
+  }
+
+  async acquireLock(key: string, lock: LockRecord, now: string): Promise<AcquireResult> {
+    const attributes = lockToAttributes(lock);
+    const names = Object.keys(attributes);
+    const removed = [...LOCK_ENDING_ATTRIBUTES, ...(lock.expiresAt === null ? ['lockExpiresAt'] : [])];
+    try {
+      const { Attributes } = await retryOnTransactionConflict(() =>
+        this.documents.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: fileKey(key),
+            UpdateExpression: `SET ${names.map((name) => `${name} = :${name}`).join(', ')} REMOVE ${removed.join(', ')}`,
+            ConditionExpression: `attribute_exists(pk) AND ${LOCK_ABSENT}`,
+            ExpressionAttributeValues: {
+              ...Object.fromEntries(names.map((name) => [`:${name}`, attributes[name]])),
+              ':now': now,
+            },
+            ReturnValues: 'ALL_NEW',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        ),
+      );
+      return { acquired: true, file: fileFromItem(Attributes as Item) };
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException)
+        return { acquired: false, current: failedConditionItem(error) };
+      throw error;
+    }
+  }
+
+  async releaseLock(key: string, release: LockRelease): Promise<ReleaseResult> {
+    const conditions = [LOCK_ACTIVE];
+    if (release.owner !== null) conditions.push('lockUser = :owner');
+    if (release.lockId !== null) conditions.push('lockId = :lockId');
+    try {
+      const { Attributes } = await retryOnTransactionConflict(() =>
+        this.documents.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: fileKey(key),
+            UpdateExpression: `SET ${endingLock} ${withoutLock}`,
+            ConditionExpression: conditions.join(' AND '),
+            ExpressionAttributeValues: {
+              ':now': release.now,
+              ':endedBy': release.endedBy,
+              ':ending': release.ending,
+              ':endMessage': release.message,
+              ...(release.owner === null ? {} : { ':owner': release.owner }),
+              ...(release.lockId === null ? {} : { ':lockId': release.lockId }),
+            },
+            ReturnValues: 'ALL_OLD',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        ),
+      );
+      return { released: true, previous: fileFromItem(Attributes as Item) };
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException)
+        return { released: false, current: failedConditionItem(error) };
+      throw error;
+    }
+  }
+
+  async putUpload(upload: UploadRecord, ttlEpochSeconds: number): Promise<void> {
+    await this.documents.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: uploadToItem(upload, ttlEpochSeconds),
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  }
+
+  async getUploadWithFile(uploadId: string, key: string) {
+    const { Responses } = await this.documents.send(
+      new TransactGetCommand({
+        TransactItems: [
+          { Get: { TableName: this.table, Key: uploadKey(uploadId) } },
+          { Get: { TableName: this.table, Key: fileKey(key) } },
+        ],
+      }),
+    );
+    const uploadItem = Responses?.[0]?.Item;
+    const fileItem = Responses?.[1]?.Item;
+    return {
+      upload: uploadItem ? uploadFromItem(uploadItem) : null,
+      file: fileItem ? fileFromItem(fileItem) : null,
+    };
+  }
+
+  async commitCheckIn({
+    upload,
+    expected,
+    file,
+    version,
+    keepLock,
+    now,
+  }: CommitCheckIn): Promise<CommitResult> {
+    const fileWrite: NonNullable<TransactWriteCommandInput['TransactItems']>[number] = expected
+      ? {
+          Update: {
+            TableName: this.table,
+            Key: fileKey(file.key),
+            UpdateExpression: `SET ${Object.keys(fileContentAttributes(file))
+              .map((name) => `${name} = :${name}`)
+              .join(', ')}${keepLock ? '' : `, ${endingLock} ${withoutLock}`}`,
+            ConditionExpression: `${LOCK_ACTIVE} AND lockId = :lockId AND version = :expectedVersion`,
+            ExpressionAttributeValues: {
+              ...Object.fromEntries(
+                Object.entries(fileContentAttributes(file)).map(([name, value]) => [`:${name}`, value]),
+              ),
+              ':now': now,
+              ':lockId': upload.lockId,
+              ':expectedVersion': expected.version,
+              ...(keepLock
+                ? {}
+                : { ':endedBy': version.user, ':ending': 'checkin', ':endMessage': version.message }),
+            },
+          },
+        }
+      : {
+          Put: {
+            TableName: this.table,
+            Item: fileToItem(file),
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        };
+    try {
+      await this.documents.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            fileWrite,
+            {
+              Put: {
+                TableName: this.table,
+                Item: versionToItem(version),
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            {
+              Update: {
+                TableName: this.table,
+                Key: uploadKey(upload.uploadId),
+                UpdateExpression: 'SET committedVersion = :version, committedAt = :now REMOVE #ttl',
+                ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(committedVersion)',
+                ExpressionAttributeNames: { '#ttl': 'ttl' },
+                ExpressionAttributeValues: { ':version': version.version, ':now': now },
+              },
+            },
+          ],
+        }),
+      );
+      return { committed: true };
+    } catch (error) {
+      // A condition failed or another transaction touched these items: the caller reads again and decides.
+      if (error instanceof TransactionCanceledException) return { committed: false };
+      throw error;
+    }
+  }
+
+  private async query(
+    listing: string,
+    cursor: string | null,
+    indexKey: readonly string[] | null,
+    isValidKey: (key: Record<string, string>) => boolean,
+    input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>,
+  ): Promise<Page<Item>> {
+    const validate = indexKey
+      ? (key: Record<string, string>) => hasExactly(key, indexKey) && isValidKey(key)
+      : isValidKey;
+    const { Items, LastEvaluatedKey } = await this.documents.send(
+      new QueryCommand({
+        TableName: this.table,
+        ExclusiveStartKey: decodeCursor(listing, cursor, validate),
+        ...input,
+      }),
+    );
+    return { items: Items ?? [], nextCursor: encodeCursor(listing, LastEvaluatedKey) };
+  }
+}

@@ -1,0 +1,60 @@
+/** Configuration, read and checked once at cold start: a bad value stops the function with a clear message. */
+
+export interface VaultConfig {
+  table: string;
+  bucket: string;
+  extensions: string[];
+  urlTtlSeconds: number;
+  lockTtlSeconds: number | null;
+  maxUploadBytes: number;
+}
+
+type Env = Record<string, string | undefined>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const required = (env: Env, variable: string): string => {
+  const value = env[variable]?.trim();
+  if (!value) throw new ConfigError(`${variable} must be set`);
+  return value;
+};
+
+const positiveInteger = (env: Env, variable: string, max: number): number | null => {
+  const raw = env[variable]?.trim();
+  if (!raw) return null;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value < 1 || value > max) {
+    throw new ConfigError(`${variable} must be an integer from 1 to ${max}, got "${raw}"`);
+  }
+  return value;
+};
+
+export const parseExtensions = (raw: string): string[] => {
+  const extensions = raw
+    .split(',')
+    .map((extension) => extension.trim().toLowerCase())
+    .filter((extension) => extension !== '');
+  if (extensions.length === 0 || extensions.some((extension) => !/^\.[^./\\\s]+$/.test(extension))) {
+    throw new ConfigError(
+      `CAMVAULT_EXTENSIONS must be a comma-separated list like ".mcam,.emcam", got "${raw}"`,
+    );
+  }
+  return extensions;
+};
+
+/** S3's limit for one PUT, which is how clients upload. */
+export const MAX_SINGLE_PUT_BYTES = 5 * 1024 ** 3;
+/** SigV4 presigned URLs live at most seven days. */
+const MAX_URL_TTL_SECONDS = 7 * 24 * 3600;
+
+export const loadConfig = (env: Env = process.env): VaultConfig => ({
+  table: required(env, 'CAMVAULT_TABLE'),
+  bucket: required(env, 'CAMVAULT_BUCKET'),
+  extensions: parseExtensions(env.CAMVAULT_EXTENSIONS ?? '.mcam'),
+  urlTtlSeconds: positiveInteger(env, 'CAMVAULT_URL_TTL_SECONDS', MAX_URL_TTL_SECONDS) ?? 900,
+  lockTtlSeconds: positiveInteger(env, 'CAMVAULT_LOCK_TTL_SECONDS', Number.MAX_SAFE_INTEGER),
+  maxUploadBytes:
+    positiveInteger(env, 'CAMVAULT_MAX_UPLOAD_BYTES', MAX_SINGLE_PUT_BYTES) ?? MAX_SINGLE_PUT_BYTES,
+});

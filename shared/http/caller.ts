@@ -1,0 +1,26 @@
+import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
+import { unauthorized } from '../errors';
+import type { Caller } from '../model';
+
+export const ADMIN_GROUP = 'admins';
+const USER_CLAIMS = ['username', 'cognito:username', 'sub'] as const;
+
+/** API Gateway flattens an array claim into a string such as "[admins planners]". */
+const groupsOf = (claim: unknown): string[] => {
+  if (Array.isArray(claim)) return claim.map(String);
+  if (typeof claim !== 'string') return [];
+  return claim
+    .replace(/^\[|\]$/g, '')
+    .split(/[\s,]+/)
+    .filter((group) => group !== '');
+};
+
+/** Who is calling, from the verified token's claims alone (the gateway or the local server verified it). */
+export const callerFromEvent = (event: APIGatewayProxyEventV2WithJWTAuthorizer): Caller => {
+  const claims: Record<string, unknown> = event.requestContext.authorizer?.jwt?.claims ?? {};
+  const user = USER_CLAIMS.map((claim) => claims[claim]).find(
+    (value): value is string => typeof value === 'string' && value.trim() !== '',
+  );
+  if (!user) throw unauthorized('a valid bearer token naming a user is required');
+  return { user, isAdmin: groupsOf(claims['cognito:groups']).includes(ADMIN_GROUP) };
+};

@@ -1,0 +1,77 @@
+/** Turning the raw parts of an API Gateway event into typed, validated values, or a 400/413. */
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { z } from 'zod';
+import { badRequest, payloadTooLarge } from '../errors';
+import { type FileName, parseFileName } from '../names';
+
+export const MAX_BODY_BYTES = 64 * 1024;
+
+const describeIssue = (issue: z.core.$ZodIssue): string => {
+  const field = issue.path.join('.');
+  if (issue.code === 'unrecognized_keys') return `unknown field ${issue.keys.join(', ')}`;
+  return field ? `${field}: ${issue.message}` : issue.message;
+};
+
+const validate = <T>(schema: z.ZodType<T>, value: unknown, what: string): T => {
+  const result = schema.safeParse(value);
+  if (!result.success) throw badRequest(`${what}: ${result.error.issues.map(describeIssue).join('; ')}`);
+  return result.data;
+};
+
+/** The JSON body, at most 64 KiB; an absent or empty body reads as `{}`. */
+export const parseBody = <T>(event: APIGatewayProxyEventV2, schema: z.ZodType<T>): T => {
+  const raw = event.body ?? '';
+  const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
+  if (bytes.length > MAX_BODY_BYTES) throw payloadTooLarge(`request body is over ${MAX_BODY_BYTES} bytes`);
+  const text = bytes.toString('utf8');
+  let json: unknown = {};
+  if (text.trim() !== '') {
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw badRequest('request body is not valid JSON');
+    }
+  }
+  return validate(schema, json, 'request body');
+};
+
+/** The query string; a parameter the route does not know is refused, an empty value counts as absent. */
+export const parseQuery = <T>(event: APIGatewayProxyEventV2, schema: z.ZodType<T>): T => {
+  const present = Object.entries(event.queryStringParameters ?? {}).filter(
+    ([, value]) => value !== undefined && value !== '',
+  );
+  return validate(schema, Object.fromEntries(present), 'query');
+};
+
+/** The `{name}` path parameter (API Gateway hands it over percent-decoded), checked against the name rules. */
+export const parsePathName = (event: APIGatewayProxyEventV2, extensions: readonly string[]): FileName => {
+  const raw = event.pathParameters?.name;
+  if (raw === undefined || raw === '') throw badRequest('a file name is required in the path');
+  return parseFileName(raw, extensions);
+};
+
+/** Field schemas shared by the routes. */
+export const fields = {
+  message: z
+    .string()
+    .refine((text) => [...text].length <= 1000, 'must be at most 1000 characters')
+    .refine((text) => text.isWellFormed(), 'must be valid Unicode'),
+  limit: z
+    .string()
+    .regex(/^\d{1,4}$/, 'must be an integer from 1 to 1000')
+    .transform(Number)
+    .refine((limit) => limit >= 1 && limit <= 1000, 'must be an integer from 1 to 1000'),
+  version: z
+    .string()
+    .regex(/^[1-9]\d{0,9}$/, 'must be an integer of at least 1')
+    .transform(Number),
+  cursor: z.string().max(4096),
+  boolean: z.enum(['true', 'false']).transform((value) => value === 'true'),
+  sha256: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex digits')
+    .transform((hex) => hex.toLowerCase()),
+  sizeBytes: z.number().int('must be an integer').min(0, 'must be at least 0').max(Number.MAX_SAFE_INTEGER),
+};
+
+export const DEFAULT_LIMIT = 100;

@@ -1,0 +1,22 @@
+/** The vault as a deployed function builds it: configuration and SDK clients from the environment, once. */
+import { createDynamoDbClient, createS3Client } from './aws/clients';
+import { DynamoDbLockStore } from './aws/dynamodb-lock-store';
+import { S3FileStore } from './aws/s3-file-store';
+import { loadConfig } from './config';
+import { Vault } from './vault';
+
+let vault: Vault | undefined;
+
+export const vaultFromEnvironment = (env: Record<string, string | undefined> = process.env): Vault => {
+  if (!vault) {
+    const config = loadConfig(env);
+    vault = new Vault({
+      config,
+      locks: new DynamoDbLockStore(createDynamoDbClient(env), config.table),
+      files: new S3FileStore(createS3Client(env), config.bucket, {
+        unsignableFileNameCharacters: env.CAMVAULT_UNSIGNABLE_FILENAME_CHARACTERS,
+      }),
+    });
+  }
+  return vault;
+};
