@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { fields, parseBody, parseQuery } from '#shared/http/request';
 import { httpRoute } from '#shared/http/route';
 import { parseFileName } from '#shared/names';

@@ -78,14 +78,14 @@ export const createLocalApi = (options: LocalApiOptions) => {
   const match = createRouter(options.routes);
   return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const url = new URL(request.url ?? '/', 'http://localhost');
-    let path: string;
+    const method = request.method ?? 'GET';
+    let path: string | null;
     try {
       path = decodeURIComponent(url.pathname);
     } catch {
-      return gatewayError(response, 400, 'BAD_REQUEST', 'the path is not valid percent-encoding');
+      path = null;
     }
-    const method = request.method ?? 'GET';
-    const page = method === 'GET' ? options.extraPages?.get(path) : undefined;
+    const page = method === 'GET' && path !== null ? options.extraPages?.get(path) : undefined;
     if (page) {
       const { contentType, body } = page();
       response.writeHead(200, {
@@ -95,7 +95,8 @@ export const createLocalApi = (options: LocalApiOptions) => {
       });
       return void response.end(body);
     }
-    const matched = match(method, path);
+    // A path that does not decode still picks its route, so that a missing token is 401 before it is 400.
+    const matched = match(method, path ?? url.pathname);
     if (!matched) return gatewayError(response, 404, 'NOT_FOUND', `no route ${method} ${url.pathname}`);
 
     let claims = null;
@@ -105,6 +106,8 @@ export const createLocalApi = (options: LocalApiOptions) => {
       if ('error' in verified) return gatewayError(response, 401, 'UNAUTHORIZED', verified.error);
       claims = verified.claims;
     }
+    if (path === null)
+      return gatewayError(response, 400, 'BAD_REQUEST', 'the path is not valid percent-encoding');
     const body = await readBody(request);
     if (body === null) return gatewayError(response, 413, 'PAYLOAD_TOO_LARGE', 'request body is too large');
 

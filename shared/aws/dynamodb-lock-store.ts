@@ -65,6 +65,12 @@ const { filesIndex, locksIndex } = tableSchema;
 const FILE_INDEX_KEY = ['pk', 'sk', filesIndex.partitionKey, filesIndex.sortKey] as const;
 const LOCK_INDEX_KEY = ['pk', 'sk', locksIndex.partitionKey, locksIndex.sortKey] as const;
 
+/** A cursor's key names a file item, and the index key agrees with it. */
+const isFileItemKey = (key: Record<string, string>): boolean => {
+  const expected = key.nameKey === undefined ? null : fileKey(key.nameKey);
+  return expected !== null && key.pk === expected.pk && key.sk === expected.sk;
+};
+
 /** A write that touched an item inside another transaction is refused; it is safe to try again shortly. */
 const retryOnTransactionConflict = async <T>(write: () => Promise<T>): Promise<T> => {
   for (let attempt = 1; ; attempt++) {
@@ -104,7 +110,10 @@ export class DynamoDbLockStore implements LockStore {
   async listFiles({ prefix, status, limit, cursor, now }: ListFilesQuery): Promise<Page<FileRecord>> {
     const statusFilter =
       status === 'checked_out' ? LOCK_ACTIVE : status === 'available' ? LOCK_ABSENT : undefined;
-    const page = await this.query('files', cursor, FILE_INDEX_KEY, (key) => key.listPk === FILES_LIST, {
+    // A cursor continues exactly the listing it came from: same index, same prefix.
+    const isValidKey = (key: Record<string, string>) =>
+      key.listPk === FILES_LIST && isFileItemKey(key) && key.nameKey?.startsWith(prefix) === true;
+    const page = await this.query('files', cursor, FILE_INDEX_KEY, isValidKey, {
       IndexName: filesIndex.name,
       KeyConditionExpression: prefix ? 'listPk = :list AND begins_with(nameKey, :prefix)' : 'listPk = :list',
       FilterExpression: statusFilter,
@@ -140,7 +149,8 @@ export class DynamoDbLockStore implements LockStore {
   }
 
   async listLocks({ user, limit, cursor, now }: ListLocksQuery): Promise<Page<FileRecord>> {
-    const page = await this.query('locks', cursor, LOCK_INDEX_KEY, (key) => key.lockListPk === LOCKS_LIST, {
+    const isValidKey = (key: Record<string, string>) => key.lockListPk === LOCKS_LIST && isFileItemKey(key);
+    const page = await this.query('locks', cursor, LOCK_INDEX_KEY, isValidKey, {
       IndexName: locksIndex.name,
       KeyConditionExpression: 'lockListPk = :list',
       FilterExpression: user === null ? LOCK_ACTIVE : `${LOCK_ACTIVE} AND lockUser = :user`,

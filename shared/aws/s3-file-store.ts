@@ -16,13 +16,14 @@ const hexToBase64 = (hex: string): string => Buffer.from(hex, 'hex').toString('b
 const base64ToHex = (base64: string): string => Buffer.from(base64, 'base64').toString('hex');
 
 /**
- * The `filename` of a Content-Disposition header: printable ASCII only, without quote or backslash.
+ * The quoted `filename` of a Content-Disposition header: printable ASCII, quote and backslash escaped.
  * `alsoReplace` names further characters a storage cannot carry in a signed query (s3rver: `!'()*`).
  */
 export const dispositionFileName = (fileName: string, alsoReplace = ''): string =>
-  Array.from(fileName, (char) =>
-    char < ' ' || char > '~' || char === '"' || char === '\\' || alsoReplace.includes(char) ? '_' : char,
-  ).join('');
+  Array.from(fileName, (char) => {
+    if (char < ' ' || char > '~' || alsoReplace.includes(char)) return '_';
+    return char === '"' || char === '\\' ? `\\${char}` : char;
+  }).join('');
 
 export interface S3FileStoreOptions {
   /** Characters to replace in download file names besides non-printable ones (local emulator only). */

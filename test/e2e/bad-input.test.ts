@@ -345,6 +345,26 @@ const bad: BadRequest[] = [
     code: 'NOT_FOUND',
   },
   { label: 'unknown route', path: '/nope', status: 404, code: 'NOT_FOUND' },
+  {
+    label: "cursor of another prefix's listing",
+    path: `/files?prefix=b&cursor=${validCursorOf('files', { pk: 'FILE#existing.mcam', sk: 'FILE', listPk: 'FILES', nameKey: 'existing.mcam' })}`,
+    status: 400,
+    code: 'BAD_REQUEST',
+  },
+  {
+    label: 'size beyond 2^53 is over the limit',
+    method: 'POST',
+    path: '/uploads',
+    body: { name: 'new.mcam', sizeBytes: 1e300, sha256: validSha },
+    status: 413,
+    code: 'PAYLOAD_TOO_LARGE',
+  },
+  {
+    label: 'a version far beyond the last',
+    path: '/download/existing.mcam?version=10000000000',
+    status: 404,
+    code: 'NOT_FOUND',
+  },
   // Conflicts
   {
     label: "checkout of another's lock",
