@@ -1,0 +1,545 @@
+/**
+ * docs/openapi.yaml checked against the code: the route table, what each handler parses, the model's
+ * fields and the error codes. Nothing here touches the emulators: the handlers run on a stand-in vault.
+ */
+import { join } from 'node:path';
+import type { Context } from 'aws-lambda';
+import { loadOpenApi } from '#infra/local/pages';
+import { type LambdaHandler, REPOSITORY_ROOT } from '#infra/local/server';
+import { type RouteDefinition, routes } from '#infra/routes';
+import { type ErrorCode, errorStatus } from '#shared/errors';
+import { DEFAULT_LIMIT } from '#shared/http/request';
+import type { HttpEvent } from '#shared/http/route';
+import type { Download, FileStatus, Lock, Upload, VaultFile, Version } from '#shared/model';
+import type { Vault } from '#shared/vault';
+
+type Node = Record<string, any>;
+
+const document = loadOpenApi() as Node;
+
+// ---------------------------------------------------------------------------------------------------
+// What the code says, written out. Each `Record<keyof T, ...>` is checked by the compiler against the
+// interface in shared/model.ts: a field missing here or extra here fails `tsc`.
+
+/** `true` where the field may be null. */
+const fileFields: Record<keyof VaultFile, boolean> = {
+  name: false,
+  version: false,
+  sizeBytes: false,
+  sha256: false,
+  modifiedAt: false,
+  modifiedBy: false,
+  status: false,
+  lock: true,
+};
+const lockFields: Record<keyof Lock, boolean> = {
+  name: false,
+  user: false,
+  lockId: false,
+  acquiredAt: false,
+  message: false,
+  expiresAt: true,
+};
+const versionFields: Record<keyof Version, boolean> = {
+  name: false,
+  version: false,
+  sizeBytes: false,
+  sha256: false,
+  createdAt: false,
+  user: false,
+  message: false,
+};
+const uploadFields: Record<keyof Upload, boolean> = {
+  uploadId: false,
+  name: false,
+  method: false,
+  url: false,
+  headers: false,
+  sizeBytes: false,
+  sha256: false,
+  expiresAt: false,
+};
+const downloadFields: Record<keyof Download, boolean> = {
+  url: false,
+  method: false,
+  expiresAt: false,
+  name: false,
+  version: false,
+  sizeBytes: false,
+  sha256: false,
+};
+const fileStatuses: Record<FileStatus, true> = { available: true, checked_out: true };
+
+/** The query parameters each handler's `parseQuery` schema accepts (functions/*.ts). */
+const queryParameters: Record<string, string[]> = {
+  Health: [], // functions/health.ts reads no query
+  ListFiles: ['prefix', 'status', 'limit', 'cursor'],
+  GetFile: [],
+  ListVersions: ['limit', 'cursor'],
+  Download: ['version'],
+  Checkout: [],
+  CreateUpload: [],
+  Checkin: [],
+  ReleaseLock: ['force'],
+  ListLocks: ['user', 'limit', 'cursor'],
+};
+
+/** The body fields each handler's `parseBody` schema accepts; null: the handler reads no body. */
+const bodyFields: Record<string, { fields: string[]; required: string[] } | null> = {
+  Health: null,
+  ListFiles: null,
+  GetFile: null,
+  ListVersions: null,
+  Download: null,
+  Checkout: { fields: ['message'], required: [] },
+  CreateUpload: { fields: ['name', 'sizeBytes', 'sha256'], required: ['name', 'sizeBytes', 'sha256'] },
+  Checkin: { fields: ['uploadId', 'message', 'keepLock'], required: [] },
+  ReleaseLock: null,
+  ListLocks: null,
+};
+
+/** The success statuses and the error codes each route can answer, from the handlers and shared/vault.ts. */
+const GUARDED: ErrorCode[] = ['UNAUTHORIZED', 'BAD_REQUEST', 'INTERNAL'];
+const outcomes: Record<string, { success: number[]; errors: ErrorCode[] }> = {
+  Health: { success: [200], errors: ['INTERNAL'] },
+  ListFiles: { success: [200], errors: GUARDED },
+  GetFile: { success: [200], errors: [...GUARDED, 'NOT_FOUND'] },
+  ListVersions: { success: [200], errors: [...GUARDED, 'NOT_FOUND'] },
+  Download: { success: [200], errors: [...GUARDED, 'NOT_FOUND'] },
+  Checkout: { success: [200, 201], errors: [...GUARDED, 'PAYLOAD_TOO_LARGE', 'NOT_FOUND', 'LOCKED'] },
+  CreateUpload: { success: [201], errors: [...GUARDED, 'PAYLOAD_TOO_LARGE', 'NOT_LOCKED', 'LOCKED'] },
+  Checkin: {
+    success: [200],
+    errors: [
+      ...GUARDED,
+      'PAYLOAD_TOO_LARGE',
+      'NOT_FOUND',
+      'NOT_LOCKED',
+      'LOCKED',
+      'LOCK_LOST',
+      'ALREADY_EXISTS',
+      'PRECONDITION_FAILED',
+    ],
+  },
+  ReleaseLock: { success: [200], errors: [...GUARDED, 'NOT_FOUND', 'FORBIDDEN', 'NOT_LOCKED'] },
+  ListLocks: { success: [200], errors: GUARDED },
+};
+
+const configurationVariables = [
+  'CAMVAULT_TABLE',
+  'CAMVAULT_BUCKET',
+  'CAMVAULT_EXTENSIONS',
+  'CAMVAULT_URL_TTL_SECONDS',
+  'CAMVAULT_LOCK_TTL_SECONDS',
+  'CAMVAULT_MAX_UPLOAD_BYTES',
+  'CAMVAULT_TOPIC_ARN',
+  'CAMVAULT_JWT_SECRET',
+  'PORT',
+  'HOST',
+  'CAMVAULT_DATA_DIR',
+  'AWS_ENDPOINT_URL_S3',
+  'AWS_ENDPOINT_URL_DYNAMODB',
+  'AWS_ENDPOINT_URL_DYNAMODB_STREAMS',
+  'AWS_ENDPOINT_URL_SNS',
+];
+
+// ---------------------------------------------------------------------------------------------------
+// Reading the document.
+
+const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
+
+/** The node a local JSON pointer (`#/components/...`) names. */
+const pointer = (ref: string): Node => {
+  if (!ref.startsWith('#/')) throw new Error(`not a local $ref: ${ref}`);
+  const target = ref
+    .slice(2)
+    .split('/')
+    .map((token) => token.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce<any>((node, token) => node?.[token], document);
+  if (target === undefined) throw new Error(`$ref ${ref} names nothing`);
+  return target;
+};
+
+/** Follows `$ref`s until a node that is not a reference. */
+const resolve = (node: Node): Node => {
+  let current = node;
+  for (let hops = 0; typeof current.$ref === 'string'; hops++) {
+    if (hops > 20) throw new Error(`$ref loop at ${node.$ref}`);
+    current = pointer(current.$ref);
+  }
+  return current;
+};
+
+const documentedOperations = Object.entries(document.paths as Record<string, Node>).flatMap(([path, item]) =>
+  HTTP_METHODS.filter((method) => method in item).map((method) => ({
+    key: `${method.toUpperCase()} ${path}`,
+    operation: item[method] as Node,
+  })),
+);
+
+/** API Gateway's greedy `{name+}` is `{name}` in OpenAPI. */
+const openApiPath = (path: string): string => path.replace(/\{(\w+)\+\}/g, '{$1}');
+const routeKey = (route: RouteDefinition): string => `${route.method} ${openApiPath(route.path)}`;
+
+const pathItemOf = (route: RouteDefinition): Node => document.paths[openApiPath(route.path)];
+const operationOf = (route: RouteDefinition): Node => {
+  const operation = pathItemOf(route)?.[route.method.toLowerCase()];
+  if (!operation) throw new Error(`${routeKey(route)} is not documented`);
+  return operation;
+};
+const parametersOf = (route: RouteDefinition, where: 'query' | 'path'): Node[] =>
+  [...(pathItemOf(route).parameters ?? []), ...(operationOf(route).parameters ?? [])]
+    .map(resolve)
+    .filter((parameter) => parameter.in === where);
+const requestSchemaOf = (route: RouteDefinition): Node | null => {
+  const body = operationOf(route).requestBody;
+  return body ? resolve(resolve(body).content['application/json'].schema) : null;
+};
+const effectiveSecurity = (operation: Node): unknown => operation.security ?? document.security;
+
+/** Does the schema let null through (`type` naming null, or a `oneOf`/`anyOf` branch that does)? */
+const allowsNull = (schema: Node): boolean => {
+  const resolved = resolve(schema);
+  const types = [resolved.type].flat();
+  return (
+    types.includes('null') ||
+    [...(resolved.oneOf ?? []), ...(resolved.anyOf ?? [])].some((branch: Node) => allowsNull(branch))
+  );
+};
+
+/**
+ * The error codes a response's schema allows: `error.code`'s enum (or const), narrowed by each `allOf`
+ * branch, widened over `oneOf`/`anyOf` branches. Null when nothing constrains the code.
+ */
+const codesOf = (schema: Node): string[] | null => {
+  const resolved = resolve(schema);
+  const code = resolved.properties?.error?.properties?.code;
+  const constraints: string[][] = [];
+  if (code?.enum) constraints.push(code.enum);
+  else if (code?.const !== undefined) constraints.push([code.const]);
+  for (const branch of resolved.allOf ?? []) {
+    const codes = codesOf(branch);
+    if (codes) constraints.push(codes);
+  }
+  const alternatives: Node[] = [...(resolved.oneOf ?? []), ...(resolved.anyOf ?? [])];
+  if (alternatives.length > 0) constraints.push(alternatives.flatMap((branch) => codesOf(branch) ?? []));
+  if (constraints.length === 0) return null;
+  return constraints.reduce((allowed, more) => allowed.filter((candidate) => more.includes(candidate)));
+};
+
+const firstExample = (schema: Node | undefined, what: string): unknown => {
+  const examples = schema && resolve(schema).examples;
+  if (!Array.isArray(examples) || examples.length === 0) throw new Error(`${what} has no schema example`);
+  return examples[0];
+};
+
+const sorted = (values: Iterable<string>): string[] => [...values].sort();
+
+// ---------------------------------------------------------------------------------------------------
+
+describe('docs/openapi.yaml', () => {
+  test('is an OpenAPI 3.1 document whose every $ref resolves', () => {
+    expect(document.openapi).toMatch(/^3\.1\.\d+$/);
+    const refs: string[] = [];
+    const walk = (node: unknown): void => {
+      if (Array.isArray(node)) node.forEach(walk);
+      else if (node && typeof node === 'object') {
+        for (const [key, value] of Object.entries(node)) {
+          if (key === '$ref' && typeof value === 'string') refs.push(value);
+          else walk(value);
+        }
+      }
+    };
+    walk(document);
+    expect(refs.length).toBeGreaterThan(50);
+    for (const ref of refs) expect(() => pointer(ref)).not.toThrow();
+  });
+
+  test('describes exactly the routes of the route table, nothing extra, nothing missing', () => {
+    expect(sorted(documentedOperations.map(({ key }) => key))).toEqual(sorted(routes.map(routeKey)));
+    for (const route of routes) expect(operationOf(route).operationId).toBe(route.id);
+  });
+
+  test('the expectations below cover every route', () => {
+    const ids = sorted(routes.map((route) => route.id));
+    for (const table of [queryParameters, bodyFields, outcomes])
+      expect(sorted(Object.keys(table))).toEqual(ids);
+  });
+
+  test('asks for the bearer JWT on every route but GET /health, which alone has security: []', () => {
+    expect(document.components.securitySchemes.bearerAuth).toMatchObject({
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'JWT',
+    });
+    const open = documentedOperations.filter(({ operation }) => {
+      const security = operation.security;
+      return Array.isArray(security) && security.length === 0;
+    });
+    expect(open.map(({ key }) => key)).toEqual(['GET /health']);
+    expect(routes.filter((route) => !route.authenticated).map(routeKey)).toEqual(['GET /health']);
+    for (const route of routes.filter((candidate) => candidate.authenticated)) {
+      expect({ route: route.id, security: effectiveSecurity(operationOf(route)) }).toEqual({
+        route: route.id,
+        security: [{ bearerAuth: [] }],
+      });
+    }
+  });
+
+  test('documents a 401 on every authenticated route, and none on the public one', () => {
+    for (const route of routes) {
+      expect({ route: route.id, has401: '401' in operationOf(route).responses }).toEqual({
+        route: route.id,
+        has401: route.authenticated,
+      });
+    }
+  });
+
+  test.each(routes.map((route) => [route.id, route] as const))(
+    '%s documents the query parameters its handler accepts, and the name in its path',
+    (id, route) => {
+      expect(sorted(parametersOf(route, 'query').map((parameter) => parameter.name))).toEqual(
+        sorted(queryParameters[id] ?? []),
+      );
+      const pathParameters = parametersOf(route, 'path');
+      if (route.path.includes('{name+}')) {
+        expect(pathParameters.map((parameter) => parameter.name)).toEqual(['name']);
+        expect(pathParameters[0]?.required).toBe(true);
+        expect(pathParameters[0]?.description).toMatch(/spans slashes/);
+      } else {
+        expect(pathParameters).toEqual([]);
+      }
+    },
+  );
+
+  test('documents each query parameter with the type and limits the code parses', () => {
+    const parameters = routes.flatMap((route) => parametersOf(route, 'query'));
+    const schemasOf = (name: string) =>
+      parameters.filter((parameter) => parameter.name === name).map((parameter) => resolve(parameter.schema));
+    expect(schemasOf('limit').length).toBe(3);
+    for (const schema of schemasOf('limit')) {
+      expect(schema).toMatchObject({ type: 'integer', minimum: 1, maximum: 1000, default: DEFAULT_LIMIT });
+    }
+    for (const schema of schemasOf('version')) expect(schema).toMatchObject({ type: 'integer', minimum: 1 });
+    for (const schema of schemasOf('status'))
+      expect(sorted(schema.enum)).toEqual(sorted(Object.keys(fileStatuses)));
+    for (const schema of schemasOf('force'))
+      expect(schema).toMatchObject({ type: 'boolean', default: false });
+    for (const schema of schemasOf('cursor'))
+      expect(schema).toMatchObject({ type: 'string', maxLength: 4096 });
+    for (const schema of schemasOf('user')) expect(schema).toMatchObject({ minLength: 1, maxLength: 256 });
+    for (const parameter of parameters) expect(parameter.required ?? false).toBe(false);
+  });
+
+  test.each(routes.map((route) => [route.id, route] as const))(
+    '%s documents the request body its handler parses',
+    (id, route) => {
+      const expected = bodyFields[id];
+      const schema = requestSchemaOf(route);
+      if (!expected) {
+        expect(schema).toBeNull();
+        return;
+      }
+      expect(schema).not.toBeNull();
+      expect(sorted(Object.keys(schema?.properties ?? {}))).toEqual(sorted(expected.fields));
+      expect(sorted(schema?.required ?? [])).toEqual(sorted(expected.required));
+      expect(schema?.additionalProperties).toBe(false);
+      // An absent body reads as {}: it is optional exactly where {} is a valid body.
+      expect(resolve(operationOf(route).requestBody).required ?? false).toBe(expected.required.length > 0);
+    },
+  );
+
+  test.each([
+    ['File', fileFields],
+    ['Lock', lockFields],
+    ['Version', versionFields],
+    ['Upload', uploadFields],
+    ['Download', downloadFields],
+  ] as const)('the %s schema has exactly the fields of shared/model.ts, all required', (name, fields) => {
+    const schema = document.components.schemas[name] as Node;
+    const names = sorted(Object.keys(fields));
+    expect(sorted(Object.keys(schema.properties))).toEqual(names);
+    expect(sorted(schema.required)).toEqual(names);
+    expect(schema.additionalProperties).toBe(false);
+    const nullable = Object.entries(fields as Record<string, boolean>)
+      .filter(([, canBeNull]) => canBeNull)
+      .map(([field]) => field);
+    expect(sorted(names.filter((field) => allowsNull(schema.properties[field])))).toEqual(sorted(nullable));
+  });
+
+  test("the Error schema's code enum is exactly the codes of shared/errors.ts", () => {
+    const error = document.components.schemas.Error.properties.error as Node;
+    expect(sorted(error.properties.code.enum)).toEqual(sorted(Object.keys(errorStatus)));
+    expect(sorted(error.required)).toEqual(['code', 'message']);
+    expect(sorted(Object.keys(error.properties))).toEqual(['code', 'lock', 'message', 'requestId']);
+    expect(error.properties.lock.$ref).toBe('#/components/schemas/Lock');
+  });
+
+  test.each(routes.map((route) => [route.id, route] as const))(
+    '%s documents every status it can answer, each error under its code’s status',
+    (id, route) => {
+      const responses = operationOf(route).responses as Record<string, Node>;
+      const expected = outcomes[id];
+      const expectedStatuses = [
+        ...(expected?.success ?? []),
+        ...new Set((expected?.errors ?? []).map((code) => errorStatus[code])),
+      ];
+      expect(sorted(Object.keys(responses))).toEqual(sorted(expectedStatuses.map(String)));
+
+      const documentedCodes: string[] = [];
+      for (const [status, response] of Object.entries(responses)) {
+        const schema = resolve(response).content?.['application/json']?.schema;
+        expect(schema).toBeDefined();
+        if (Number(status) < 400) continue;
+        const codes = codesOf(schema) ?? [];
+        expect({ status, codes: codes.length > 0 }).toEqual({ status, codes: true });
+        for (const code of codes) {
+          expect({ code, status: errorStatus[code as ErrorCode] }).toEqual({ code, status: Number(status) });
+        }
+        documentedCodes.push(...codes);
+      }
+      expect(sorted(documentedCodes)).toEqual(sorted(expected?.errors ?? []));
+    },
+  );
+
+  test('describes the four SNS events with their bodies and message attributes', () => {
+    const events = document['x-camvault-events'] as Node;
+    expect(sorted(Object.keys(events.messageAttributes))).toEqual(['name', 'type', 'user']);
+    for (const attribute of Object.values(events.messageAttributes as Record<string, Node>)) {
+      expect(attribute.dataType).toBe('String');
+    }
+    const bodies: Record<string, string[]> = {
+      FileCheckedOut: ['name', 'user', 'lockId', 'message'],
+      FileCheckedIn: ['name', 'user', 'lockId', 'version', 'sha256', 'sizeBytes', 'message'],
+      LockReleased: ['name', 'user', 'lockId'],
+      LockBroken: ['name', 'user', 'previousOwner', 'lockId'],
+    };
+    expect(sorted(Object.keys(events.types))).toEqual(sorted(Object.keys(bodies)));
+    for (const [type, fields] of Object.entries(bodies)) {
+      const schema = resolve(events.types[type].body);
+      const expected = sorted(['type', 'eventId', 'at', ...fields]);
+      expect(sorted(Object.keys(schema.properties))).toEqual(expected);
+      expect(sorted(schema.required)).toEqual(expected);
+      expect(schema.properties.type.const).toBe(type);
+    }
+  });
+
+  test('names every configuration variable in info.description', () => {
+    for (const variable of configurationVariables) {
+      expect(document.info.description).toContain(`\`${variable}\``);
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// The handlers themselves, on a stand-in vault: the document's example request is accepted, and a
+// query parameter or body field it does not document is refused.
+
+/** Answers every call with an empty page; enough for a handler to reply with its success status. */
+const standInVault = new Proxy(
+  {},
+  {
+    get: (_target, property) =>
+      property === 'extensions' ? ['.mcam'] : async () => ({ items: [], nextCursor: null }),
+  },
+) as unknown as Vault;
+
+const eventFor = (
+  route: RouteDefinition,
+  request: { name?: string; query: Record<string, string>; body?: Record<string, unknown> },
+): HttpEvent =>
+  ({
+    version: '2.0',
+    routeKey: `${route.method} ${route.path}`,
+    rawPath: '/',
+    rawQueryString: '',
+    headers: { 'content-type': 'application/json' },
+    queryStringParameters: Object.keys(request.query).length > 0 ? request.query : undefined,
+    pathParameters: request.name === undefined ? undefined : { name: request.name },
+    requestContext: {
+      requestId: 'openapi-test',
+      routeKey: `${route.method} ${route.path}`,
+      http: { method: route.method, path: '/' },
+      authorizer: { jwt: { claims: { username: 'alice' }, scopes: [] } },
+    },
+    body: request.body === undefined ? undefined : JSON.stringify(request.body),
+    isBase64Encoded: false,
+  }) as unknown as HttpEvent;
+
+const context = { awsRequestId: 'openapi-test' } as Context;
+
+/** The request the document's examples make: every documented parameter and body field, set. */
+const exampleRequest = (route: RouteDefinition) => {
+  const [pathName] = parametersOf(route, 'path');
+  const query = Object.fromEntries(
+    parametersOf(route, 'query').map((parameter) => [
+      parameter.name,
+      String(firstExample(parameter.schema, `query parameter ${parameter.name}`)),
+    ]),
+  );
+  const schema = requestSchemaOf(route);
+  const body = schema
+    ? Object.fromEntries(
+        Object.entries(schema.properties as Record<string, Node>).map(([field, property]) => [
+          field,
+          firstExample(property, `body field ${field}`),
+        ]),
+      )
+    : undefined;
+  return {
+    name: pathName && String(firstExample(pathName.schema, 'path parameter name')),
+    query,
+    body,
+  };
+};
+
+describe('the handlers, against the document', () => {
+  const handlers = new Map<string, LambdaHandler>();
+  const authenticated = routes
+    .filter((route) => route.authenticated)
+    .map((route) => [route.id, route] as const);
+
+  beforeAll(async () => {
+    // Importing a handler module builds its default vault from the environment (no request is sent).
+    process.env.CAMVAULT_TABLE ??= 'openapi-test';
+    process.env.CAMVAULT_BUCKET ??= 'openapi-test';
+    for (const route of routes.filter((candidate) => candidate.authenticated)) {
+      const loaded = (await import(join(REPOSITORY_ROOT, route.entry))) as Record<string, unknown>;
+      const factory = Object.entries(loaded).find(
+        ([name, value]) => name !== 'handler' && typeof value === 'function',
+      )?.[1] as ((vault: Vault) => LambdaHandler) | undefined;
+      if (!factory) throw new Error(`${route.entry} exports no handler factory`);
+      handlers.set(route.id, factory(standInVault));
+    }
+  });
+
+  const call = async (route: RouteDefinition, request: Parameters<typeof eventFor>[1]) => {
+    const handler = handlers.get(route.id);
+    if (!handler) throw new Error(`no handler for ${route.id}`);
+    const result = await handler(eventFor(route, request), context);
+    return { status: result.statusCode, body: JSON.parse(result.body ?? 'null') };
+  };
+
+  test.each(authenticated)('%s accepts the request the document describes', async (_id, route) => {
+    const response = await call(route, exampleRequest(route));
+    expect(response.body?.error).toBeUndefined();
+    expect(Object.keys(operationOf(route).responses)).toContain(String(response.status));
+  });
+
+  test.each(authenticated)('%s refuses a query parameter the document does not name', async (_id, route) => {
+    const request = exampleRequest(route);
+    const response = await call(route, { ...request, query: { ...request.query, colour: 'blue' } });
+    expect(response).toMatchObject({ status: 400, body: { error: { code: 'BAD_REQUEST' } } });
+    expect(response.body.error.message).toMatch(/query: unknown field colour/);
+  });
+
+  test.each(authenticated.filter(([id]) => bodyFields[id] !== null))(
+    '%s refuses a body field the document does not name',
+    async (_id, route) => {
+      const request = exampleRequest(route);
+      const response = await call(route, { ...request, body: { ...request.body, colour: 'blue' } });
+      expect(response).toMatchObject({ status: 400, body: { error: { code: 'BAD_REQUEST' } } });
+      expect(response.body.error.message).toMatch(/request body: unknown field colour/);
+    },
+  );
+});
