@@ -1,0 +1,84 @@
+/**
+ * The vault on AWS: storage, identity, the HTTP API, and one function per route of the route table,
+ * each allowed exactly the table and blob actions its route names.
+ */
+import { join } from 'node:path';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { routes } from '../routes';
+import { type VaultSettings, vaultEnvironment } from './settings';
+import { VaultApi } from './vault-api';
+import { VaultFunction } from './vault-function';
+import { VaultIdentity } from './vault-identity';
+import { VaultStorage } from './vault-storage';
+
+/** Route entries are relative to the repository root. */
+export const REPOSITORY_ROOT = join(__dirname, '..', '..');
+
+export interface VaultStackProps extends StackProps {
+  settings: VaultSettings;
+}
+
+export class VaultStack extends Stack {
+  readonly storage: VaultStorage;
+  readonly identity: VaultIdentity;
+  readonly http: VaultApi;
+  /** The route handlers, by route id. */
+  readonly functions = new Map<string, VaultFunction>();
+
+  constructor(scope: Construct, id: string, props: VaultStackProps) {
+    super(scope, id, props);
+    const { settings } = props;
+
+    this.storage = new VaultStorage(this, 'Storage', { webOrigin: settings.webOrigin });
+    const { table, bucket, indexNames } = this.storage;
+
+    this.identity = new VaultIdentity(this, 'Identity', {
+      callbackUrls: settings.callbackUrls,
+      logoutUrls: settings.logoutUrls,
+      adminEmails: settings.adminEmails,
+      authDomainPrefix: settings.authDomainPrefix,
+    });
+
+    this.http = new VaultApi(this, 'Http', {
+      webOrigin: settings.webOrigin,
+      userPool: this.identity.userPool,
+      client: this.identity.client,
+      logRetention: settings.logRetention,
+    });
+
+    const environment = vaultEnvironment(settings, { table: table.tableName, bucket: bucket.bucketName });
+    for (const route of routes) {
+      const handler = new VaultFunction(this, route.id, {
+        entry: join(REPOSITORY_ROOT, route.entry),
+        description: `${route.method} ${route.path}`,
+        environment,
+        logLevel: settings.logLevel,
+        logRetention: settings.logRetention,
+      });
+      handler.bindTable(table, route.tableActions, indexNames);
+      handler.bindBlobs(bucket, route.blobActions);
+      this.http.addRoute(route, handler.function);
+      this.functions.set(route.id, handler);
+    }
+
+    // Scheduled jobs go here, each a VaultFunction bound like the routes and run by an
+    // aws-events Rule on a Schedule: first the sweeper, which deletes the blobs of uploads that were
+    // staged but never checked in (their upload items expire by TTL; the bucket keeps the bytes).
+
+    const outputs: Record<string, [string, string]> = {
+      ApiUrl: [this.http.url, 'Base URL of the HTTP API (no trailing slash)'],
+      UserPoolId: [this.identity.userPool.userPoolId, 'Cognito user pool'],
+      AppClientId: [this.identity.client.userPoolClientId, 'Cognito app client (public, no secret)'],
+      BucketName: [bucket.bucketName, 'Blob bucket (retained when the stack is deleted)'],
+      TableName: [table.tableName, 'DynamoDB table (retained when the stack is deleted)'],
+      Region: [this.region, 'Region of the stack, for the AWS CLI'],
+    };
+    if (this.identity.domain) {
+      outputs.HostedLoginUrl = [this.identity.domain.baseUrl(), 'Cognito hosted login, for the web sign-in'];
+    }
+    for (const [name, [value, description]] of Object.entries(outputs)) {
+      new CfnOutput(this, name, { value, description });
+    }
+  }
+}

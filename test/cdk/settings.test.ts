@@ -1,0 +1,84 @@
+/** The deployment's settings: defaults, both context forms (command line and cdk.json), and refusals. */
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { readSettings, SettingsError, vaultEnvironment } from '../../infra/cdk/settings';
+
+const settingsFrom = (context: Record<string, unknown>) => readSettings((key) => context[key]);
+
+test('defaults: a local web origin, .mcam, 15-minute URLs, locks that never expire, 5 GiB uploads', () => {
+  expect(settingsFrom({})).toEqual({
+    stackName: 'Camvault',
+    webOrigin: 'http://localhost:3000',
+    callbackUrls: ['http://localhost:3000/'],
+    logoutUrls: ['http://localhost:3000/'],
+    extensions: ['.mcam'],
+    urlTtlSeconds: 900,
+    lockTtlSeconds: null,
+    maxUploadBytes: 5 * 1024 ** 3,
+    adminEmails: [],
+    logLevel: 'INFO',
+    logRetention: RetentionDays.THREE_MONTHS,
+    authDomainPrefix: null,
+  });
+});
+
+test('command-line strings and cdk.json values mean the same', () => {
+  const fromCli = settingsFrom({
+    webOrigin: 'https://vault.example.com',
+    extensions: '.MCAM, .emcam',
+    urlTtlSeconds: '600',
+    lockTtlSeconds: '3600',
+    adminEmails: 'a@example.com, b@example.com,A@example.com',
+    logRetentionDays: '30',
+  });
+  const fromJson = settingsFrom({
+    webOrigin: 'https://vault.example.com',
+    extensions: ['.mcam', '.emcam'],
+    urlTtlSeconds: 600,
+    lockTtlSeconds: 3600,
+    adminEmails: ['a@example.com', 'b@example.com'],
+    logRetentionDays: 30,
+  });
+  expect(fromCli).toEqual(fromJson);
+  expect(fromCli).toMatchObject({
+    callbackUrls: ['https://vault.example.com/'],
+    extensions: ['.mcam', '.emcam'],
+    adminEmails: ['a@example.com', 'b@example.com'],
+  });
+});
+
+test.each([
+  ['webOrigin', 'http://vault.example.com', /https/],
+  ['webOrigin', 'https://vault.example.com/app', /origin only/],
+  ['webOrigin', 'vault.example.com', /not a URL/],
+  ['callbackUrls', 'http://evil.example.com/cb', /https/],
+  ['callbackUrls', 'http://127.0.0.1:3000/', /only for localhost/],
+  ['extensions', 'mcam', /extensions/],
+  ['urlTtlSeconds', '0', /1 to 604800/],
+  ['urlTtlSeconds', 604_801, /1 to 604800/],
+  ['lockTtlSeconds', '1.5', /integer/],
+  ['maxUploadBytes', String(5 * 1024 ** 3 + 1), /integer/],
+  ['adminEmails', 'not-an-address', /e-mail/],
+  ['logLevel', 'LOUD', /level/],
+  ['logRetentionDays', 42, /CloudWatch/],
+  ['authDomainPrefix', 'my-aws-login', /without aws/],
+  ['stackName', '1stack', /stack name/],
+])('refuses %s = %p, naming the key', (key, value, problem) => {
+  const attempt = () => settingsFrom({ [key]: value });
+  expect(attempt).toThrow(SettingsError);
+  expect(attempt).toThrow(new RegExp(`context "${key}"`));
+  expect(attempt).toThrow(problem);
+});
+
+test('the functions’ environment leaves the lock lifetime out unless one is set', () => {
+  const resources = { table: 'table', bucket: 'bucket' };
+  expect(vaultEnvironment(settingsFrom({}), resources)).toEqual({
+    CAMVAULT_TABLE: 'table',
+    CAMVAULT_BUCKET: 'bucket',
+    CAMVAULT_EXTENSIONS: '.mcam',
+    CAMVAULT_URL_TTL_SECONDS: '900',
+    CAMVAULT_MAX_UPLOAD_BYTES: String(5 * 1024 ** 3),
+  });
+  expect(vaultEnvironment(settingsFrom({ lockTtlSeconds: 60 }), resources)).toMatchObject({
+    CAMVAULT_LOCK_TTL_SECONDS: '60',
+  });
+});

@@ -1,0 +1,482 @@
+/**
+ * The synthesized template, checked for what matters: routes and their authorizer, each function's
+ * exact permissions and configuration, storage and identity settings. One stack for the whole file
+ * (building one takes seconds), with every setting away from its default.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CfnElement } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
+import { parse } from 'yaml';
+import { tableSchema } from '#shared/aws/table-schema';
+import { loadConfig } from '#shared/config';
+import { createVaultApp } from '../../infra/cdk/vault-app';
+import { REPOSITORY_ROOT, type VaultStack } from '../../infra/cdk/vault-stack';
+import { routes } from '../../infra/routes';
+
+const CONTEXT = {
+  'aws:cdk:bundling-stacks': [],
+  stackName: 'CamvaultTest',
+  webOrigin: 'https://vault.example.com',
+  callbackUrls: 'https://vault.example.com/callback,http://localhost:3000/',
+  extensions: '.mcam,.emcam',
+  urlTtlSeconds: '600',
+  lockTtlSeconds: 86_400,
+  maxUploadBytes: '1073741824',
+  adminEmails: ['lead@example.com', 'second@example.com'],
+  logLevel: 'debug',
+  logRetentionDays: 30,
+  authDomainPrefix: 'camvault-test',
+};
+
+let stack: VaultStack;
+let template: Template;
+
+beforeAll(() => {
+  // cdk-nag has its own test (cdk-nag.test.ts); here a finding would only hide what is asserted.
+  stack = createVaultApp({ context: CONTEXT, nag: false }).stack;
+  template = Template.fromStack(stack);
+});
+
+type Resource = { Type: string; Properties?: any; DeletionPolicy?: string; UpdateReplacePolicy?: string };
+
+const idOf = (construct: IConstruct): string => stack.getLogicalId(construct.node.defaultChild as CfnElement);
+const ref = (construct: IConstruct) => ({ Ref: idOf(construct) });
+const arnOf = (construct: IConstruct) => ({ 'Fn::GetAtt': [idOf(construct), 'Arn'] });
+const arnPlus = (construct: IConstruct, suffix: string) => ({ 'Fn::Join': ['', [arnOf(construct), suffix]] });
+
+const handler = (routeId: string) => {
+  const found = stack.functions.get(routeId);
+  if (!found) throw new Error(`no function for route ${routeId}`);
+  return found;
+};
+const functionResource = (routeId: string): Resource =>
+  template.toJSON().Resources[idOf(handler(routeId).function)] as Resource;
+
+const resourcesOfType = (type: string): [string, Resource][] =>
+  Object.entries(template.findResources(type)) as [string, Resource][];
+
+/** Every (effect, action, resource) a role's identity policies allow, one string each. */
+const permissionsOf = (roleId: string): string[] =>
+  resourcesOfType('AWS::IAM::Policy')
+    .filter(([, policy]) =>
+      policy.Properties.Roles.some(
+        (role: unknown) => JSON.stringify(role) === JSON.stringify({ Ref: roleId }),
+      ),
+    )
+    .flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement)
+    .flatMap((statement: any) =>
+      [statement.Action]
+        .flat()
+        .flatMap((action: string) =>
+          [statement.Resource]
+            .flat()
+            .map((resource: unknown) => `${statement.Effect} ${action} ${JSON.stringify(resource)}`),
+        ),
+    )
+    .sort();
+
+const allow = (actions: string[], resources: unknown[]): string[] =>
+  actions.flatMap((action) => resources.map((resource) => `Allow ${action} ${JSON.stringify(resource)}`));
+
+describe('the HTTP API', () => {
+  test.each(routes.map((route) => [`${route.method} ${route.path}`, route] as const))(
+    '%s is routed to its own function, behind the JWT authorizer unless public',
+    (routeKey, route) => {
+      const matches = resourcesOfType('AWS::ApiGatewayV2::Route').filter(
+        ([, r]) => r.Properties.RouteKey === routeKey,
+      );
+      expect(matches).toHaveLength(1);
+      const [, apiRoute] = matches[0] as [string, Resource];
+      const authorizerId = Object.keys(template.findResources('AWS::ApiGatewayV2::Authorizer'))[0];
+      if (route.authenticated) {
+        expect(apiRoute.Properties).toMatchObject({
+          AuthorizationType: 'JWT',
+          AuthorizerId: { Ref: authorizerId },
+        });
+      } else {
+        expect(apiRoute.Properties.AuthorizationType).toBe('NONE');
+        expect(apiRoute.Properties.AuthorizerId).toBeUndefined();
+      }
+      const integrationId = apiRoute.Properties.Target['Fn::Join'][1][1].Ref;
+      expect(template.toJSON().Resources[integrationId].Properties).toMatchObject({
+        IntegrationType: 'AWS_PROXY',
+        IntegrationUri: arnOf(handler(route.id).function),
+        PayloadFormatVersion: '2.0',
+      });
+    },
+  );
+
+  test('serves exactly the routes of the published contract (docs/openapi.yaml)', () => {
+    const openapi = parse(readFileSync(join(REPOSITORY_ROOT, 'docs/openapi.yaml'), 'utf8'));
+    const contract = Object.entries(openapi.paths as Record<string, Record<string, { security?: unknown[] }>>)
+      .flatMap(([path, operations]) =>
+        Object.entries(operations).map(([method, operation]) => {
+          // The contract's `{name}` is a whole remaining path, slashes included: API Gateway's `{name+}`.
+          const routeKey = `${method.toUpperCase()} ${path.replace('{name}', '{name+}')}`;
+          return `${routeKey} ${operation.security?.length === 0 ? 'NONE' : 'JWT'}`;
+        }),
+      )
+      .sort();
+    const deployed = resourcesOfType('AWS::ApiGatewayV2::Route')
+      .map(([, r]) => `${r.Properties.RouteKey} ${r.Properties.AuthorizationType}`)
+      .sort();
+    expect(deployed).toEqual(contract);
+  });
+
+  test('the JWT authorizer trusts the user pool as issuer and the app client as audience', () => {
+    template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 1);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'JWT',
+      IdentitySource: ['$request.header.Authorization'],
+      JwtConfiguration: {
+        Audience: [ref(stack.identity.client)],
+        Issuer: {
+          'Fn::Join': [
+            '',
+            ['https://cognito-idp.', { Ref: 'AWS::Region' }, '.amazonaws.com/', ref(stack.identity.userPool)],
+          ],
+        },
+      },
+    });
+  });
+
+  test('allows CORS from the configured web origin only', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      CorsConfiguration: {
+        AllowOrigins: ['https://vault.example.com'],
+        AllowMethods: Match.arrayWith(['GET', 'POST', 'DELETE']),
+        AllowHeaders: Match.arrayWith(['authorization', 'content-type']),
+      },
+    });
+  });
+
+  test('logs every request to its access log group, throttled', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      AccessLogSettings: {
+        DestinationArn: arnOf(stack.http.accessLogs),
+        Format: Match.stringLikeRegexp('\\$context\\.requestId'),
+      },
+      DefaultRouteSettings: { ThrottlingRateLimit: Match.anyValue(), ThrottlingBurstLimit: Match.anyValue() },
+    });
+    template.hasResourceProperties('AWS::Logs::LogGroup', {
+      RetentionInDays: 30,
+    });
+  });
+});
+
+describe('least privilege', () => {
+  test.each(routes.map((route) => [route.id, route] as const))(
+    '%s may do exactly its route’s actions on exactly their resources',
+    (routeId, route) => {
+      const { table, bucket } = stack.storage;
+      const fn = handler(routeId);
+      const expected = [
+        ...allow(['logs:CreateLogStream', 'logs:PutLogEvents'], [arnOf(fn.logGroup)]),
+        ...allow(route.tableActions, [arnOf(table)]),
+        ...(route.tableActions.includes('dynamodb:Query')
+          ? allow(
+              ['dynamodb:Query'],
+              [tableSchema.filesIndex.name, tableSchema.locksIndex.name].map((index) =>
+                arnPlus(table, `/index/${index}`),
+              ),
+            )
+          : []),
+        ...allow(route.blobActions, [arnPlus(bucket, '/blobs/*')]),
+      ].sort();
+      expect(permissionsOf(idOf(fn.role))).toEqual(expected);
+    },
+  );
+
+  test('no role has a managed or inline policy, and no identity policy allows a wildcard action', () => {
+    for (const [, role] of resourcesOfType('AWS::IAM::Role')) {
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+      expect(role.Properties.Policies).toBeUndefined();
+    }
+    const actions = resourcesOfType('AWS::IAM::Policy').flatMap(([, policy]) =>
+      policy.Properties.PolicyDocument.Statement.flatMap((statement: any) => [statement.Action].flat()),
+    );
+    expect(actions.length).toBeGreaterThan(0);
+    expect(actions.filter((action: string) => action.includes('*'))).toEqual([]);
+  });
+
+  test('read routes are granted no write', () => {
+    const writes = /^(dynamodb:(Put|Update|Delete|BatchWrite)|s3:(Put|Delete))/;
+    for (const route of routes.filter((r) => r.method === 'GET')) {
+      const granted = permissionsOf(idOf(handler(route.id).role)).map((line) => line.split(' ')[1]);
+      expect({ route: route.id, writes: granted.filter((action) => action && writes.test(action)) }).toEqual({
+        route: route.id,
+        writes: [],
+      });
+    }
+  });
+
+  test('the download route may sign GETs on blobs and nothing else in the bucket', () => {
+    const s3 = permissionsOf(idOf(handler('Download').role)).filter((line) => line.includes(' s3:'));
+    expect(s3).toEqual(allow(['s3:GetObject'], [arnPlus(stack.storage.bucket, '/blobs/*')]));
+  });
+});
+
+describe('the functions', () => {
+  /** Every variable the deployed code reads; the ones only the local server sets are named here. */
+  const LOCAL_ONLY = new Set(['CAMVAULT_UNSIGNABLE_FILENAME_CHARACTERS']);
+  const sourceFiles = (directory: string): string[] =>
+    readdirSync(directory).flatMap((name) => {
+      const path = join(directory, name);
+      return statSync(path).isDirectory() ? sourceFiles(path) : path.endsWith('.ts') ? [path] : [];
+    });
+  const variablesRead = [
+    ...new Set(
+      ['shared', 'functions']
+        .flatMap((directory) => sourceFiles(join(REPOSITORY_ROOT, directory)))
+        .flatMap((file) => readFileSync(file, 'utf8').match(/\b(CAMVAULT|POWERTOOLS)_[A-Z0-9_]+\b/g) ?? []),
+    ),
+  ].filter((variable) => !LOCAL_ONLY.has(variable));
+
+  test.each(routes.map((route) => route.id))(
+    '%s: arm64, current Node.js, source maps, own log group',
+    (routeId) => {
+      expect(functionResource(routeId).Properties).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        LoggingConfig: { LogGroup: ref(handler(routeId).logGroup) },
+        Environment: {
+          Variables: expect.objectContaining({
+            NODE_OPTIONS: '--enable-source-maps',
+            POWERTOOLS_SERVICE_NAME: 'camvault',
+            POWERTOOLS_LOG_LEVEL: 'DEBUG',
+          }),
+        },
+      });
+      expect(template.toJSON().Resources[idOf(handler(routeId).logGroup)].Properties.RetentionInDays).toBe(
+        30,
+      );
+    },
+  );
+
+  test('the code reads configuration the test knows about', () => {
+    expect(variablesRead).toEqual(
+      expect.arrayContaining(['CAMVAULT_TABLE', 'CAMVAULT_BUCKET', 'POWERTOOLS_SERVICE_NAME']),
+    );
+  });
+
+  test.each(routes.map((route) => route.id))(
+    '%s: every variable the code reads is set, as configured',
+    (routeId) => {
+      const variables = functionResource(routeId).Properties.Environment.Variables as Record<string, unknown>;
+      expect(Object.keys(variables)).toEqual(expect.arrayContaining(variablesRead));
+      expect(variables).toMatchObject({
+        CAMVAULT_TABLE: ref(stack.storage.table),
+        CAMVAULT_BUCKET: ref(stack.storage.bucket),
+      });
+      // What the function itself will make of them at cold start:
+      const config = loadConfig({
+        ...(variables as Record<string, string>),
+        CAMVAULT_TABLE: 't',
+        CAMVAULT_BUCKET: 'b',
+      });
+      expect(config).toEqual({
+        table: 't',
+        bucket: 'b',
+        extensions: ['.mcam', '.emcam'],
+        urlTtlSeconds: 600,
+        lockTtlSeconds: 86_400,
+        maxUploadBytes: 1_073_741_824,
+      });
+    },
+  );
+});
+
+describe('the table', () => {
+  test('on demand, point-in-time recovery, deletion protection, TTL, a stream of both images', () => {
+    const { partitionKey, sortKey, timeToLiveAttribute } = tableSchema;
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      TableName: Match.absent(),
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      DeletionProtectionEnabled: true,
+      TimeToLiveSpecification: { AttributeName: timeToLiveAttribute, Enabled: true },
+      StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
+      KeySchema: [
+        { AttributeName: partitionKey, KeyType: 'HASH' },
+        { AttributeName: sortKey, KeyType: 'RANGE' },
+      ],
+    });
+  });
+
+  test('has exactly the two indexes of table-schema.ts, projecting everything', () => {
+    const index = ({
+      name,
+      partitionKey,
+      sortKey,
+    }: {
+      name: string;
+      partitionKey: string;
+      sortKey: string;
+    }) => ({
+      IndexName: name,
+      KeySchema: [
+        { AttributeName: partitionKey, KeyType: 'HASH' },
+        { AttributeName: sortKey, KeyType: 'RANGE' },
+      ],
+      Projection: { ProjectionType: 'ALL' },
+    });
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      GlobalSecondaryIndexes: [index(tableSchema.filesIndex), index(tableSchema.locksIndex)],
+    });
+  });
+
+  test('outlives the stack', () => {
+    template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+  });
+});
+
+describe('the blob bucket', () => {
+  const bucketProperties = () => template.toJSON().Resources[idOf(stack.storage.bucket)] as Resource;
+
+  test('private, encrypted, versioned, logged, retained, with no fixed name', () => {
+    expect(bucketProperties()).toMatchObject({
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: {
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+        },
+        VersioningConfiguration: { Status: 'Enabled' },
+        LoggingConfiguration: { DestinationBucketName: ref(stack.storage.accessLogsBucket) },
+      },
+    });
+    expect(bucketProperties().Properties.BucketName).toBeUndefined();
+  });
+
+  test('refuses requests without TLS', () => {
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: ref(stack.storage.bucket),
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+
+  test('lets the web origin GET and PUT through presigned URLs', () => {
+    expect(bucketProperties().Properties.CorsConfiguration.CorsRules).toEqual([
+      expect.objectContaining({
+        AllowedOrigins: ['https://vault.example.com'],
+        AllowedMethods: expect.arrayContaining(['GET', 'PUT']),
+        AllowedHeaders: expect.arrayContaining(['x-amz-checksum-sha256']),
+        ExposedHeaders: expect.arrayContaining(['etag']),
+      }),
+    ]);
+  });
+
+  test('aborts incomplete multipart uploads after a day and expires old versions after 30 days', () => {
+    expect(bucketProperties().Properties.LifecycleConfiguration.Rules).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+          Status: 'Enabled',
+        }),
+        expect.objectContaining({ NoncurrentVersionExpiration: { NoncurrentDays: 30 }, Status: 'Enabled' }),
+      ]),
+    );
+  });
+});
+
+describe('identity', () => {
+  test('a user pool where only an administrator creates accounts, retained', () => {
+    template.hasResource('AWS::Cognito::UserPool', {
+      DeletionPolicy: 'Retain',
+      Properties: Match.objectLike({
+        AdminCreateUserConfig: Match.objectLike({ AllowAdminCreateUserOnly: true }),
+        Policies: { PasswordPolicy: Match.objectLike({ MinimumLength: 12, RequireSymbols: true }) },
+        UserPoolName: Match.absent(),
+      }),
+    });
+  });
+
+  test('one public app client: password and SRP for the CLI, code flow for the web page', () => {
+    template.resourceCountIs('AWS::Cognito::UserPoolClient', 1);
+    template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      GenerateSecret: false,
+      ExplicitAuthFlows: Match.arrayWith([
+        'ALLOW_USER_PASSWORD_AUTH',
+        'ALLOW_USER_SRP_AUTH',
+        'ALLOW_REFRESH_TOKEN_AUTH',
+      ]),
+      AllowedOAuthFlows: ['code'],
+      AllowedOAuthFlowsUserPoolClient: true,
+      CallbackURLs: ['https://vault.example.com/callback', 'http://localhost:3000/'],
+    });
+  });
+
+  test('an admins group holding the configured admin users', () => {
+    template.hasResourceProperties('AWS::Cognito::UserPoolGroup', { GroupName: 'admins' });
+    for (const email of CONTEXT.adminEmails) {
+      const [userId] = Object.keys(
+        template.findResources('AWS::Cognito::UserPoolUser', { Properties: { Username: email } }),
+      );
+      expect(userId).toBeDefined();
+      template.hasResourceProperties('AWS::Cognito::UserPoolUserToGroupAttachment', {
+        GroupName: Match.anyValue(),
+        Username: { Ref: userId },
+      });
+    }
+    template.resourceCountIs('AWS::Cognito::UserPoolUserToGroupAttachment', CONTEXT.adminEmails.length);
+  });
+
+  test('a hosted-login domain when a prefix is configured', () => {
+    template.hasResourceProperties('AWS::Cognito::UserPoolDomain', { Domain: 'camvault-test' });
+  });
+});
+
+describe('the stack as a whole', () => {
+  test('outputs what a client needs', () => {
+    for (const output of [
+      'ApiUrl',
+      'UserPoolId',
+      'AppClientId',
+      'BucketName',
+      'TableName',
+      'Region',
+      'HostedLoginUrl',
+    ]) {
+      template.hasOutput(output, {});
+    }
+    template.hasOutput('TableName', { Value: ref(stack.storage.table) });
+  });
+
+  test('fixes no physical name, so two copies deploy side by side', () => {
+    // The property that would give each kind of resource a fixed name.
+    const nameProperty: Record<string, string> = {
+      'AWS::DynamoDB::Table': 'TableName',
+      'AWS::S3::Bucket': 'BucketName',
+      'AWS::Lambda::Function': 'FunctionName',
+      'AWS::IAM::Role': 'RoleName',
+      'AWS::Logs::LogGroup': 'LogGroupName',
+      'AWS::Cognito::UserPool': 'UserPoolName',
+      'AWS::SNS::Topic': 'TopicName',
+      'AWS::SQS::Queue': 'QueueName',
+    };
+    const named = Object.entries(template.toJSON().Resources as Record<string, Resource>)
+      .filter(([, resource]) => {
+        const property = nameProperty[resource.Type];
+        return property !== undefined && resource.Properties?.[property] !== undefined;
+      })
+      .map(([id]) => id);
+    expect(Object.keys(template.findResources('AWS::Lambda::Function'))).toHaveLength(routes.length);
+    expect(named).toEqual([]);
+  });
+});
