@@ -1,0 +1,192 @@
+/**
+ * Moving bytes without holding them: every file is streamed through a SHA-256 meter in chunks, so
+ * memory stays flat whatever the size. Storage is reached with node:http(s) (see http.ts), which
+ * sends the exact headers it is given and a content-length taken from the file's size.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import type { IncomingMessage } from 'node:http';
+import { Readable, Transform, type TransformCallback, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Upload } from '#shared/model';
+import { CliError, EXIT, otherError } from './errors';
+import { networkCause, openRequest, readText } from './http';
+
+const CHUNK_BYTES = 1024 * 1024;
+
+export interface Digest {
+  sha256: string;
+  sizeBytes: number;
+}
+
+/** Passes bytes through while hashing and counting them; fails past `maxBytes`. */
+class Meter extends Transform {
+  private readonly hash = createHash('sha256');
+  bytes = 0;
+
+  constructor(
+    private readonly maxBytes: number | null,
+    private readonly onBytes: (bytes: number) => void = () => undefined,
+  ) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.bytes += chunk.length;
+    if (this.maxBytes !== null && this.bytes > this.maxBytes) {
+      callback(new TooManyBytes(this.maxBytes));
+      return;
+    }
+    this.hash.update(chunk);
+    this.onBytes(this.bytes);
+    callback(null, chunk);
+  }
+
+  digest(): Digest {
+    return { sha256: this.hash.digest('hex'), sizeBytes: this.bytes };
+  }
+}
+
+class TooManyBytes extends Error {
+  constructor(readonly expected: number) {
+    super(`more than the ${expected} bytes expected`);
+  }
+}
+
+const discard = () =>
+  new Writable({
+    write: (_chunk, _encoding, callback) => callback(),
+  });
+
+/** The SHA-256 and size of a local file, read in 1 MiB chunks. */
+export const hashFile = async (
+  path: string,
+  options: { signal: AbortSignal; onBytes?: (bytes: number) => void },
+): Promise<Digest> => {
+  const meter = new Meter(null, options.onBytes);
+  await pipeline(createReadStream(path, { highWaterMark: CHUNK_BYTES }), meter, discard(), {
+    signal: options.signal,
+  });
+  return meter.digest();
+};
+
+/** S3 answers errors in XML; its <Code> and <Message> say more than the status. */
+const storageFailure = async (response: IncomingMessage, what: string): Promise<CliError> => {
+  const text = await readText(response, 4096).catch(() => '');
+  const code = /<Code>([^<]*)<\/Code>/.exec(text)?.[1];
+  const message = /<Message>([^<]*)<\/Message>/.exec(text)?.[1];
+  const detail = [code, message].filter(Boolean).join(': ');
+  return otherError(
+    `storage refused the ${what}: HTTP ${response.statusCode}${detail ? ` ${detail}` : ''}`,
+    'STORAGE',
+  );
+};
+
+const transferError = (error: unknown, what: string): Error =>
+  error instanceof CliError || (error as Error).name === 'AbortError'
+    ? (error as Error)
+    : otherError(`the ${what} failed: ${networkCause(error)}`);
+
+export class VerificationError extends CliError {
+  constructor(message: string) {
+    super(message, EXIT.other, 'VERIFICATION_FAILED');
+  }
+}
+
+/**
+ * GETs a presigned URL into `path` (created new, never overwritten), hashing on the way.
+ * Verifying the digest is the caller's business; more bytes than `expectedBytes` stop it early.
+ */
+export const downloadToFile = async (
+  url: string,
+  path: string,
+  options: { expectedBytes: number; signal: AbortSignal; onBytes?: (bytes: number) => void },
+): Promise<Digest> => {
+  const { request, response: responded } = openRequest(new URL(url), { method: 'GET' }, options.signal);
+  request.end();
+  let response: IncomingMessage;
+  try {
+    response = await responded;
+  } catch (error) {
+    throw transferError(error, 'download');
+  }
+  if (response.statusCode !== 200) throw await storageFailure(response, 'download');
+  const meter = new Meter(options.expectedBytes, options.onBytes);
+  try {
+    await pipeline(response, meter, createWriteStream(path, { flags: 'wx' }), { signal: options.signal });
+  } catch (error) {
+    if (error instanceof TooManyBytes)
+      throw new VerificationError(
+        `storage sent more than the ${error.expected} bytes of this version; nothing was saved`,
+      );
+    throw transferError(error, 'download');
+  }
+  // On disk before it is renamed into place: a crash must not leave a short file under the real name.
+  const handle = await open(path, 'r+');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  return meter.digest();
+};
+
+/**
+ * PUTs exactly `upload.sizeBytes` bytes of `path` to the presigned URL with exactly the headers the
+ * vault returned, plus content-length. Hashes them again while sending: if the file changed since it
+ * was hashed, this fails (and the caller must not check in).
+ */
+export const uploadFile = async (
+  path: string,
+  upload: Upload,
+  options: { signal: AbortSignal; onBytes?: (bytes: number) => void },
+): Promise<void> => {
+  const { request, response: responded } = openRequest(
+    new URL(upload.url),
+    { method: upload.method, headers: { ...upload.headers, 'content-length': String(upload.sizeBytes) } },
+    options.signal,
+  );
+  const source =
+    upload.sizeBytes === 0
+      ? Readable.from([])
+      : createReadStream(path, { start: 0, end: upload.sizeBytes - 1, highWaterMark: CHUNK_BYTES });
+  // Storage that refuses early answers before reading everything: stop sending then.
+  void responded.then(
+    (response) => {
+      if ((response.statusCode ?? 0) >= 300) source.destroy();
+    },
+    () => undefined,
+  );
+  const meter = new Meter(upload.sizeBytes, options.onBytes);
+  const [sent, answered] = await Promise.allSettled([
+    pipeline(source, meter, request, { signal: options.signal }),
+    responded,
+  ]);
+  if (options.signal.aborted) throw options.signal.reason;
+  if (answered.status === 'rejected') {
+    throw transferError(sent.status === 'rejected' ? sent.reason : answered.reason, 'upload');
+  }
+  const response = answered.value;
+  if ((response.statusCode ?? 0) < 200 || (response.statusCode ?? 0) >= 300) {
+    throw await storageFailure(response, 'upload');
+  }
+  response.resume();
+  if (sent.status === 'rejected') throw transferError(sent.reason, 'upload');
+  const digest = meter.digest();
+  if (digest.sizeBytes !== upload.sizeBytes || digest.sha256 !== upload.sha256) {
+    throw new VerificationError(
+      `${path} changed while it was being uploaded; nothing was checked in (run the command again)`,
+    );
+  }
+};
+
+/** A path's regular-file stat, or null when nothing is there. */
+export const statFile = async (path: string) => {
+  try {
+    return await stat(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+};
