@@ -122,3 +122,16 @@ export const routes: RouteDefinition[] = [
     blobActions: [],
   },
 ];
+
+/** Functions no HTTP route reaches: the stack wires each to its trigger, the local server imitates that trigger. */
+export interface BackgroundFunctionDefinition {
+  id: string;
+  entry: string;
+  /** What invokes it: the table's change stream, or a subscription to the vault's topic. */
+  trigger: 'table-stream' | 'topic';
+}
+
+export const backgroundFunctions = {
+  notify: { id: 'Notify', entry: 'functions/notify.ts', trigger: 'table-stream' },
+  webhook: { id: 'Webhook', entry: 'functions/webhook.ts', trigger: 'topic' },
+} as const satisfies Record<string, BackgroundFunctionDefinition>;

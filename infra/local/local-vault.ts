@@ -9,13 +9,17 @@ import {
   type RunningEmulator,
   startDynamoDbLocal,
   startS3,
+  startSns,
 } from './emulators';
+import { createTopic, startNotifications } from './notifications';
 import { ensureBucket, ensureTable } from './provision';
 import { createLocalApi, listen, loadHandlers } from './server';
 
 export interface EmulatorEndpoints {
   dynamodb: string;
   s3: string;
+  /** fauxqs: SNS and SQS. Without it, no events are published. */
+  sns?: string;
 }
 
 const REGION = 'us-east-1';
@@ -24,6 +28,7 @@ const REGION = 'us-east-1';
 export const emulatorEnvironment = (endpoints: EmulatorEndpoints): Record<string, string> => ({
   AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
   AWS_ENDPOINT_URL_S3: endpoints.s3,
+  ...(endpoints.sns ? { AWS_ENDPOINT_URL_SNS: endpoints.sns } : {}),
   AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
   AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
   AWS_REGION: REGION,
@@ -47,26 +52,46 @@ export const emulatorClients = (endpoints: EmulatorEndpoints) => ({
   }),
 });
 
+/** DynamoDB Local, s3rver and fauxqs, started together; if one fails, those started are stopped. */
 export const startEmulators = async (options: {
   dataDir: string | null;
   s3Directory: string;
   s3Port?: number;
 }) => {
-  const dynamodb = await startDynamoDbLocal({ port: await freePort(), dataDir: options.dataDir });
-  let s3: RunningEmulator;
+  const started: RunningEmulator[] = [];
+  const stop = async () => {
+    await Promise.all(started.map((emulator) => emulator.stop()));
+  };
+  const track = async (starting: Promise<RunningEmulator>) => {
+    const emulator = await starting;
+    started.push(emulator);
+    return emulator;
+  };
   try {
-    s3 = await startS3({ port: options.s3Port ?? (await freePort()), directory: options.s3Directory });
+    const [dynamodb, s3, sns] = await Promise.all([
+      track(freePort().then((port) => startDynamoDbLocal({ port, dataDir: options.dataDir }))),
+      track(
+        (options.s3Port ? Promise.resolve(options.s3Port) : freePort()).then((port) =>
+          startS3({ port, directory: options.s3Directory }),
+        ),
+      ),
+      track(freePort().then((port) => startSns({ port }))),
+    ]);
+    return {
+      endpoints: {
+        dynamodb: dynamodb.endpoint,
+        s3: s3.endpoint,
+        sns: sns.endpoint,
+      } satisfies EmulatorEndpoints,
+      stop,
+    };
   } catch (error) {
-    await dynamodb.stop();
+    await stop();
     throw error;
   }
-  return {
-    endpoints: { dynamodb: dynamodb.endpoint, s3: s3.endpoint } satisfies EmulatorEndpoints,
-    stop: async () => {
-      await Promise.all([s3.stop(), dynamodb.stop()]);
-    },
-  };
 };
+
+let serving = false;
 
 export interface ServeOptions {
   endpoints: EmulatorEndpoints;
@@ -78,6 +103,8 @@ export interface ServeOptions {
   /** More configuration for the handlers (CAMVAULT_* variables). */
   environment?: Record<string, string>;
   extraPages?: Parameters<typeof createLocalApi>[0]['extraPages'];
+  /** Publish events (needs `endpoints.sns`): the stream position is kept in `checkpointFile`. */
+  notifications?: { checkpointFile: string; webhookUrl?: string; webhookRetryAfterSeconds?: number };
 }
 
 /**
@@ -85,6 +112,10 @@ export interface ServeOptions {
  * load, as on Lambda, so this sets it first; one process serves one vault.
  */
 export const serveVault = async (options: ServeOptions) => {
+  // The handlers keep the configuration they loaded with; a second vault would silently share the first's.
+  if (serving)
+    throw new Error('this process already serves a vault; start another process for another vault');
+  serving = true;
   Object.assign(process.env, emulatorEnvironment(options.endpoints), options.environment ?? {}, {
     CAMVAULT_TABLE: options.table,
     CAMVAULT_BUCKET: options.bucket,
@@ -92,6 +123,26 @@ export const serveVault = async (options: ServeOptions) => {
   const clients = emulatorClients(options.endpoints);
   await ensureTable(clients.dynamodb, options.table);
   await ensureBucket(clients.s3, options.bucket);
+  const snsEndpoint = options.endpoints.sns;
+  const notifying = options.notifications && snsEndpoint ? { ...options.notifications, snsEndpoint } : null;
+  let notifications: Awaited<ReturnType<typeof startNotifications>> | null = null;
+  let topicArn: string | null = null;
+  if (notifying) {
+    topicArn = await createTopic(notifying.snsEndpoint, REGION, `${options.table}-events`);
+    process.env.CAMVAULT_TOPIC_ARN = topicArn;
+    if (notifying.webhookUrl) process.env.CAMVAULT_WEBHOOK_URL = notifying.webhookUrl;
+    notifications = await startNotifications({
+      dynamodb: clients.dynamodb,
+      dynamodbEndpoint: options.endpoints.dynamodb,
+      snsEndpoint: notifying.snsEndpoint,
+      region: REGION,
+      table: options.table,
+      checkpointFile: notifying.checkpointFile,
+      webhookUrl: notifying.webhookUrl,
+      webhookRetryAfterSeconds: notifying.webhookRetryAfterSeconds,
+      topicArn,
+    });
+  }
   const api = createLocalApi({
     routes,
     handlers: loadHandlers(routes),
@@ -101,10 +152,14 @@ export const serveVault = async (options: ServeOptions) => {
   const { server, url } = await listen(api, options.host ?? LOOPBACK, options.port ?? 0);
   return {
     url,
-    close: () =>
-      new Promise<void>((resolve) => {
+    topicArn,
+    close: async () => {
+      await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
-      }),
+      });
+      await notifications?.stop();
+      serving = false;
+    },
   };
 };

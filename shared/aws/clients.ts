@@ -4,6 +4,8 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SNSClient } from '@aws-sdk/client-sns';
 
 type Env = Record<string, string | undefined>;
 
@@ -21,3 +23,9 @@ export const createS3Client = (env: Env = process.env): S3Client => {
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
 };
+
+export const createSnsClient = (env: Env = process.env): SNSClient =>
+  new SNSClient({ endpoint: env.AWS_ENDPOINT_URL_SNS || undefined });
+
+export const createSecretsManagerClient = (env: Env = process.env): SecretsManagerClient =>
+  new SecretsManagerClient({ endpoint: env.AWS_ENDPOINT_URL_SECRETS_MANAGER || undefined });

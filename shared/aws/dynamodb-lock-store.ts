@@ -42,6 +42,7 @@ import {
   LOCK_ATTRIBUTES,
   LOCK_ENDING_ATTRIBUTES,
   LOCKS_LIST,
+  lockEndingToAttributes,
   lockToAttributes,
   uploadFromItem,
   uploadKey,
@@ -59,7 +60,14 @@ const LOCK_ACTIVE =
 const LOCK_ABSENT = '(attribute_not_exists(lockId) OR lockExpiresAt <= :now)';
 
 const withoutLock = `REMOVE ${LOCK_ATTRIBUTES.join(', ')}`;
-const endingLock = `${LOCK_ENDING_ATTRIBUTES[0]} = :endedBy, ${LOCK_ENDING_ATTRIBUTES[1]} = :ending, ${LOCK_ENDING_ATTRIBUTES[2]} = :endMessage`;
+
+/** `a = :a, b = :b` for an update expression, with its values. */
+const assign = (attributes: Item) => ({
+  expression: Object.keys(attributes)
+    .map((name) => `${name} = :${name}`)
+    .join(', '),
+  values: Object.fromEntries(Object.entries(attributes).map(([name, value]) => [`:${name}`, value])),
+});
 
 const { filesIndex, locksIndex } = tableSchema;
 const FILE_INDEX_KEY = ['pk', 'sk', filesIndex.partitionKey, filesIndex.sortKey] as const;
@@ -165,8 +173,7 @@ export class DynamoDbLockStore implements LockStore {
   }
 
   async acquireLock(key: string, lock: LockRecord, now: string): Promise<AcquireResult> {
-    const attributes = lockToAttributes(lock);
-    const names = Object.keys(attributes);
+    const lockAttributes = assign(lockToAttributes(lock));
     const removed = [...LOCK_ENDING_ATTRIBUTES, ...(lock.expiresAt === null ? ['lockExpiresAt'] : [])];
     try {
       const { Attributes } = await retryOnTransactionConflict(() =>
@@ -174,12 +181,9 @@ export class DynamoDbLockStore implements LockStore {
           new UpdateCommand({
             TableName: this.table,
             Key: fileKey(key),
-            UpdateExpression: `SET ${names.map((name) => `${name} = :${name}`).join(', ')} REMOVE ${removed.join(', ')}`,
+            UpdateExpression: `SET ${lockAttributes.expression} REMOVE ${removed.join(', ')}`,
             ConditionExpression: `attribute_exists(pk) AND ${LOCK_ABSENT}`,
-            ExpressionAttributeValues: {
-              ...Object.fromEntries(names.map((name) => [`:${name}`, attributes[name]])),
-              ':now': now,
-            },
+            ExpressionAttributeValues: { ...lockAttributes.values, ':now': now },
             ReturnValues: 'ALL_NEW',
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           }),
@@ -197,19 +201,25 @@ export class DynamoDbLockStore implements LockStore {
     const conditions = [LOCK_ACTIVE];
     if (release.owner !== null) conditions.push('lockUser = :owner');
     if (release.lockId !== null) conditions.push('lockId = :lockId');
+    const ending = assign(
+      lockEndingToAttributes({
+        endedBy: release.endedBy,
+        ending: release.ending,
+        message: release.message,
+        at: release.now,
+      }),
+    );
     try {
       const { Attributes } = await retryOnTransactionConflict(() =>
         this.documents.send(
           new UpdateCommand({
             TableName: this.table,
             Key: fileKey(key),
-            UpdateExpression: `SET ${endingLock} ${withoutLock}`,
+            UpdateExpression: `SET ${ending.expression} ${withoutLock}`,
             ConditionExpression: conditions.join(' AND '),
             ExpressionAttributeValues: {
+              ...ending.values,
               ':now': release.now,
-              ':endedBy': release.endedBy,
-              ':ending': release.ending,
-              ':endMessage': release.message,
               ...(release.owner === null ? {} : { ':owner': release.owner }),
               ...(release.lockId === null ? {} : { ':lockId': release.lockId }),
             },
@@ -261,25 +271,29 @@ export class DynamoDbLockStore implements LockStore {
     keepLock,
     now,
   }: CommitCheckIn): Promise<CommitResult> {
+    const content = assign({
+      ...fileContentAttributes(file),
+      ...(keepLock
+        ? {}
+        : lockEndingToAttributes({
+            endedBy: version.user,
+            ending: 'checkin',
+            message: version.message,
+            at: now,
+          })),
+    });
     const fileWrite: NonNullable<TransactWriteCommandInput['TransactItems']>[number] = expected
       ? {
           Update: {
             TableName: this.table,
             Key: fileKey(file.key),
-            UpdateExpression: `SET ${Object.keys(fileContentAttributes(file))
-              .map((name) => `${name} = :${name}`)
-              .join(', ')}${keepLock ? '' : `, ${endingLock} ${withoutLock}`}`,
+            UpdateExpression: `SET ${content.expression}${keepLock ? '' : ` ${withoutLock}`}`,
             ConditionExpression: `${LOCK_ACTIVE} AND lockId = :lockId AND version = :expectedVersion`,
             ExpressionAttributeValues: {
-              ...Object.fromEntries(
-                Object.entries(fileContentAttributes(file)).map(([name, value]) => [`:${name}`, value]),
-              ),
+              ...content.values,
               ':now': now,
               ':lockId': upload.lockId,
               ':expectedVersion': expected.version,
-              ...(keepLock
-                ? {}
-                : { ':endedBy': version.user, ':ending': 'checkin', ':endMessage': version.message }),
             },
           },
         }

@@ -1,5 +1,5 @@
 /** Item shapes and key formats of each entity in the vault table, with their conversions: nowhere else. */
-import type { FileRecord, LockRecord, UploadRecord, VersionRecord } from '../ports';
+import type { FileRecord, LockEnding, LockRecord, UploadRecord, VersionRecord } from '../ports';
 
 export type Item = Record<string, unknown>;
 
@@ -38,8 +38,20 @@ export const LOCK_ATTRIBUTES = [
   'lockExpiresAt',
   'lockListPk',
 ] as const;
-/** Who ended the last lock and how, for the change stream. */
-export const LOCK_ENDING_ATTRIBUTES = ['lockEndedBy', 'lockEnding', 'lockEndMessage'] as const;
+/** Who ended the last lock, how and when: read back from the change stream to tell an undo from a break. */
+export const LOCK_ENDING_ATTRIBUTES = ['lockEndedBy', 'lockEnding', 'lockEndMessage', 'lockEndedAt'] as const;
+
+export const lockEndingToAttributes = (ending: {
+  endedBy: string;
+  ending: LockEnding;
+  message: string;
+  at: string;
+}): Item => ({
+  lockEndedBy: ending.endedBy,
+  lockEnding: ending.ending,
+  lockEndMessage: ending.message,
+  lockEndedAt: ending.at,
+});
 
 export const lockToAttributes = (lock: LockRecord): Item => ({
   lockUser: lock.user,

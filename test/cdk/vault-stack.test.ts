@@ -228,11 +228,13 @@ describe('the functions', () => {
       const path = join(directory, name);
       return statSync(path).isDirectory() ? sourceFiles(path) : path.endsWith('.ts') ? [path] : [];
     });
+  // What the route handlers read: the shared code and their own entries (the background functions read their own).
   const variablesRead = [
     ...new Set(
-      ['shared', 'functions']
-        .flatMap((directory) => sourceFiles(join(REPOSITORY_ROOT, directory)))
-        .flatMap((file) => readFileSync(file, 'utf8').match(/\b(CAMVAULT|POWERTOOLS)_[A-Z0-9_]+\b/g) ?? []),
+      [
+        ...sourceFiles(join(REPOSITORY_ROOT, 'shared')),
+        ...routes.map((route) => join(REPOSITORY_ROOT, route.entry)),
+      ].flatMap((file) => readFileSync(file, 'utf8').match(/\b(CAMVAULT|POWERTOOLS)_[A-Z0-9_]+\b/g) ?? []),
     ),
   ].filter((variable) => !LOCAL_ONLY.has(variable));
 

@@ -7,12 +7,13 @@ import { S3FileStore } from '#shared/aws/s3-file-store';
 import type { VaultConfig } from '#shared/config';
 import { Vault, type VaultDependencies } from '#shared/vault';
 
-export const testEndpoints = (): EmulatorEndpoints => {
+export const testEndpoints = (): Required<EmulatorEndpoints> => {
   const dynamodb = process.env.CAMVAULT_TEST_DYNAMODB;
   const s3 = process.env.CAMVAULT_TEST_S3;
-  if (!dynamodb || !s3)
+  const sns = process.env.CAMVAULT_TEST_SNS;
+  if (!dynamodb || !s3 || !sns)
     throw new Error('the emulators are started by jest globalSetup; run the tests with jest');
-  return { dynamodb, s3 };
+  return { dynamodb, s3, sns };
 };
 
 /** A name no other test file uses: valid as a table and as a bucket name. */

@@ -10,5 +10,6 @@ export default async function globalSetup(): Promise<void> {
   const emulators = await startEmulators({ dataDir: null, s3Directory });
   process.env.CAMVAULT_TEST_DYNAMODB = emulators.endpoints.dynamodb;
   process.env.CAMVAULT_TEST_S3 = emulators.endpoints.s3;
+  process.env.CAMVAULT_TEST_SNS = emulators.endpoints.sns;
   (globalThis as { camvaultEmulators?: typeof emulators }).camvaultEmulators = emulators;
 }

@@ -1,7 +1,7 @@
 /** The local server on the test emulators, and a small real-HTTP client of the contract. */
 import { createHash } from 'node:crypto';
 import { devToken } from '#infra/local/jwt';
-import { serveVault } from '#infra/local/local-vault';
+import { type ServeOptions, serveVault } from '#infra/local/local-vault';
 import { testEndpoints, uniqueResourceName } from './emulators';
 
 export const TEST_JWT_SECRET = 'test-secret-not-the-default';
@@ -89,7 +89,11 @@ export class ApiClient {
   }
 }
 
-export const startTestServer = async (environment: Record<string, string> = {}) => {
+/** The local server on a fresh table and bucket; `options` adds events or extra pages as `npm start` has them. */
+export const startTestServer = async (
+  environment: Record<string, string> = {},
+  options: Pick<ServeOptions, 'notifications' | 'extraPages'> = {},
+) => {
   const table = uniqueResourceName('table');
   const bucket = uniqueResourceName('bucket');
   const served = await serveVault({
@@ -98,6 +102,7 @@ export const startTestServer = async (environment: Record<string, string> = {}) 
     bucket,
     jwtSecret: TEST_JWT_SECRET,
     environment,
+    ...options,
   });
   const tokenFor = (user: string, admin = false) =>
     devToken(user, { admin, secret: TEST_JWT_SECRET, ttlSeconds: 3600 });

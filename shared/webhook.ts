@@ -1,0 +1,48 @@
+/** Chat notifications: each event as one readable line, posted to a Slack- or Teams-compatible incoming webhook. */
+import type { VaultEvent } from './events';
+
+/** Slack reads `&`, `<` and `>` as markup; escaped, a file name shows as it is. */
+const slackEscape = (text: string): string =>
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const quoted = (message: string): string => (message ? ` — '${slackEscape(message)}'` : '');
+
+export const webhookText = (event: VaultEvent): string => {
+  const name = slackEscape(event.name);
+  const user = slackEscape(event.user);
+  switch (event.type) {
+    case 'FileCheckedIn':
+      return event.version === null
+        ? `${user} checked in ${name} with no changes (lock released)${quoted(event.message)}`
+        : `${user} checked in ${name} v${event.version}${quoted(event.message)}`;
+    case 'FileCheckedOut':
+      return `${user} checked out ${name}${quoted(event.message)}`;
+    case 'LockReleased':
+      return `${user} undid the checkout of ${name}`;
+    case 'LockBroken':
+      return `${user} broke ${slackEscape(event.previousOwner)}'s lock on ${name}`;
+  }
+};
+
+export class WebhookError extends Error {
+  override name = 'WebhookError';
+}
+
+/**
+ * Posts `{ text }`, which Slack and Teams incoming webhooks both accept. Anything but a 2xx throws, so the
+ * platform retries and finally parks the event in the dead-letter queue. The URL is a secret: never in errors.
+ */
+export const postToWebhook = async (url: string, event: VaultEvent, timeoutMs = 10_000): Promise<void> => {
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ text: webhookText(event) }),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (error) {
+    throw new WebhookError(`webhook unreachable for event ${event.eventId}: ${(error as Error).name}`);
+  }
+  await response.body?.cancel();
+  if (!response.ok) throw new WebhookError(`webhook answered ${response.status} for event ${event.eventId}`);
+};
