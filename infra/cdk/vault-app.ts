@@ -8,6 +8,7 @@ import { App, type AppProps, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { readSettings, type SettingKey } from './settings';
 import { REPOSITORY_ROOT, VaultStack } from './vault-stack';
+import { givenWebSettings } from './web-hosting';
 
 /**
  * cdk.json's context (the feature flags): the CLI passes it to `cdk synth`; reading it here too makes
@@ -33,7 +34,8 @@ export const createVaultApp = (options: VaultAppOptions = {}) => {
   const settings = readSettings((key: SettingKey) => app.node.tryGetContext(key));
   const stack = new VaultStack(app, settings.stackName, {
     settings,
-    description: 'camvault: check-out / check-in vault (HTTP API, Lambda, DynamoDB, S3, Cognito)',
+    givenWebSettings: givenWebSettings((key) => app.node.tryGetContext(key)),
+    description: 'camvault: check-out / check-in vault (HTTP API, Lambda, DynamoDB, S3, Cognito, web page)',
     // Account and region come from the CLI's credentials at deploy time; synth needs neither.
   });
   if (options.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

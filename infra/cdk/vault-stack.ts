@@ -1,9 +1,9 @@
 /**
  * The vault on AWS: storage, identity, the HTTP API, and one function per route of the route table,
- * each allowed exactly the table and blob actions its route names.
+ * each allowed exactly the table and blob actions its route names; and the web page behind CloudFront.
  */
 import { join } from 'node:path';
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Lazy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { routes } from '../routes';
 import { type VaultSettings, vaultEnvironment } from './settings';
@@ -11,37 +11,47 @@ import { VaultApi } from './vault-api';
 import { VaultFunction } from './vault-function';
 import { VaultIdentity } from './vault-identity';
 import { VaultStorage } from './vault-storage';
+import { type GivenWebSettings, VaultWebHosting, webEndpoints } from './web-hosting';
 
 /** Route entries are relative to the repository root. */
 export const REPOSITORY_ROOT = join(__dirname, '..', '..');
 
 export interface VaultStackProps extends StackProps {
   settings: VaultSettings;
+  /** Which web settings were configured; the others follow the web page's CloudFront origin. Default: all. */
+  givenWebSettings?: GivenWebSettings;
 }
 
 export class VaultStack extends Stack {
   readonly storage: VaultStorage;
   readonly identity: VaultIdentity;
   readonly http: VaultApi;
+  readonly web: VaultWebHosting;
   /** The route handlers, by route id. */
   readonly functions = new Map<string, VaultFunction>();
 
   constructor(scope: Construct, id: string, props: VaultStackProps) {
     super(scope, id, props);
     const { settings } = props;
+    // The browser origin and sign-in return URLs: as configured, else the page's distribution (made last).
+    const web = webEndpoints(
+      settings,
+      props.givenWebSettings ?? { webOrigin: true, callbackUrls: true, logoutUrls: true },
+      Lazy.string({ produce: () => this.web.origin }),
+    );
 
-    this.storage = new VaultStorage(this, 'Storage', { webOrigin: settings.webOrigin });
+    this.storage = new VaultStorage(this, 'Storage', { webOrigin: web.webOrigin });
     const { table, bucket, indexNames } = this.storage;
 
     this.identity = new VaultIdentity(this, 'Identity', {
-      callbackUrls: settings.callbackUrls,
-      logoutUrls: settings.logoutUrls,
+      callbackUrls: web.callbackUrls,
+      logoutUrls: web.logoutUrls,
       adminEmails: settings.adminEmails,
       authDomainPrefix: settings.authDomainPrefix,
     });
 
     this.http = new VaultApi(this, 'Http', {
-      webOrigin: settings.webOrigin,
+      webOrigin: web.webOrigin,
       userPool: this.identity.userPool,
       client: this.identity.client,
       logRetention: settings.logRetention,
@@ -66,7 +76,16 @@ export class VaultStack extends Stack {
     // aws-events Rule on a Schedule: first the sweeper, which deletes the blobs of uploads that were
     // staged but never checked in (their upload items expire by TTL; the bucket keeps the bytes).
 
+    this.web = new VaultWebHosting(this, 'Web', {
+      accessLogsBucket: this.storage.accessLogsBucket,
+      apiUrl: this.http.url,
+      clientId: this.identity.client.userPoolClientId,
+      hostedLoginUrl: this.identity.domain?.baseUrl() ?? null,
+      authDomainPrefix: settings.authDomainPrefix,
+    });
+
     const outputs: Record<string, [string, string]> = {
+      WebUrl: [this.web.url, 'The web page (CloudFront, HTTPS)'],
       ApiUrl: [this.http.url, 'Base URL of the HTTP API (no trailing slash)'],
       UserPoolId: [this.identity.userPool.userPoolId, 'Cognito user pool'],
       AppClientId: [this.identity.client.userPoolClientId, 'Cognito app client (public, no secret)'],

@@ -7,6 +7,7 @@ import { JavaMissingError } from './emulators';
 import { DEFAULT_JWT_SECRET, devToken } from './jwt';
 import { serveVault, startEmulators } from './local-vault';
 import { openApiPages } from './pages';
+import { webPages } from './web-pages';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -56,7 +57,11 @@ const main = async () => {
       host,
       port,
       jwtSecret,
-      extraPages: openApiPages(),
+      extraPages: new Map([...openApiPages(), ...webPages({ jwtSecret })]),
+      notifications: {
+        checkpointFile: resolve(dataDir, 'stream-checkpoint.json'),
+        webhookUrl: process.env.CAMVAULT_WEBHOOK_URL || undefined,
+      },
     });
   } catch (error) {
     await emulators.stop();
@@ -64,10 +69,11 @@ const main = async () => {
   }
   const user = process.env.USER && /^[\w.-]+$/.test(process.env.USER) ? process.env.USER : 'dev';
   const token = devToken(user, { admin: false, secret: jwtSecret, ttlSeconds: DEV_TOKEN_TTL_SECONDS });
-  console.log(`camvault is running at ${served.url}  (data in ${dataDir})`);
+  console.log(`camvault is running at ${served.url}  (open it in a browser; data in ${dataDir})`);
   console.log(`dev token for "${user}" (valid 12 h; others: npm run token -- <user> [--admin]):`);
   console.log(token);
   console.log(`try: curl -H "Authorization: Bearer <token>" ${served.url}/files`);
+  console.log(`events: topic ${served.topicArn} on ${emulators.endpoints.sns} (SNS and SQS)`);
 };
 
 main().catch((error: unknown) => {

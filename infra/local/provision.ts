@@ -6,7 +6,13 @@ import {
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
-import { BucketAlreadyOwnedByYou, CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  BucketAlreadyOwnedByYou,
+  type CORSRule,
+  CreateBucketCommand,
+  PutBucketCorsCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { tableSchema } from '#shared/aws/table-schema';
 
 export const ensureTable = async (dynamodb: DynamoDBClient, table: string): Promise<void> => {
@@ -66,8 +72,19 @@ const stripBucketSlash = (s3: S3Client): void => {
   );
 };
 
-export const ensureBucket = async (s3: S3Client, bucket: string): Promise<void> => {
-  stripBucketSlash(s3);
+/**
+ * The web page PUTs and GETs blobs straight from the emulator, another origin than the page's: the
+ * bucket's CORS lets a page on this machine (any port) do what the stack lets the web origin do on AWS.
+ */
+export const LOCAL_BROWSER_CORS: CORSRule = {
+  AllowedOrigins: ['http://localhost:*', 'http://127.0.0.1:*', 'http://[::1]:*'],
+  AllowedMethods: ['GET', 'PUT', 'HEAD'],
+  AllowedHeaders: ['content-type', 'x-amz-checksum-sha256'],
+  ExposeHeaders: ['ETag'],
+  MaxAgeSeconds: 3600,
+};
+
+const createBucket = async (s3: S3Client, bucket: string): Promise<void> => {
   try {
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   } catch (error) {
@@ -77,6 +94,16 @@ export const ensureBucket = async (s3: S3Client, bucket: string): Promise<void> 
     )
       return;
     throw error;
+  }
+};
+
+export const ensureBucket = async (s3: S3Client, bucket: string): Promise<void> => {
+  stripBucketSlash(s3);
+  try {
+    await createBucket(s3, bucket);
+    await s3.send(
+      new PutBucketCorsCommand({ Bucket: bucket, CORSConfiguration: { CORSRules: [LOCAL_BROWSER_CORS] } }),
+    );
   } finally {
     s3.middlewareStack.remove('stripBucketSlash');
   }

@@ -22,18 +22,21 @@ export const REPOSITORY_ROOT = join(__dirname, '..', '..');
 
 /** Loads each route's exported `handler`: the same module Lambda runs. Configuration must be in the environment first. */
 export const loadHandlers = (routes: RouteDefinition[]): Map<string, LambdaHandler> =>
-  new Map(
-    routes.map((route) => [route.id, require(join(REPOSITORY_ROOT, route.entry)).handler as LambdaHandler]),
-  );
+  new Map(routes.map((route) => [route.id, loadHandler<LambdaHandler>(route.entry)]));
 
-const lambdaContext = (route: RouteDefinition): Context => ({
+/** The `handler` a function's entry exports, loaded as Lambda loads it. */
+export const loadHandler = <Handler>(entry: string): Handler =>
+  require(join(REPOSITORY_ROOT, entry)).handler as Handler;
+
+/** The Lambda context a function gets; `functionId` is its id in the route table. */
+export const lambdaContext = (functionId: string): Context => ({
   callbackWaitsForEmptyEventLoop: false,
-  functionName: `camvault-${route.id}`,
+  functionName: `camvault-${functionId}`,
   functionVersion: '$LATEST',
-  invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:camvault-${route.id}`,
+  invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:camvault-${functionId}`,
   memoryLimitInMB: '512',
   awsRequestId: randomUUID(),
-  logGroupName: `/aws/lambda/camvault-${route.id}`,
+  logGroupName: `/aws/lambda/camvault-${functionId}`,
   logStreamName: 'local',
   getRemainingTimeInMillis: () => 29_000,
   done: () => undefined,
@@ -66,12 +69,19 @@ const bearerToken = (request: IncomingMessage): string | null => {
   return match?.[1] ?? null;
 };
 
+/** A GET page outside the contract; it sees the request (who asks, from where). */
+export type ExtraPage = (request: IncomingMessage) => {
+  status?: number;
+  contentType: string;
+  body: string | Buffer;
+};
+
 export interface LocalApiOptions {
   routes: RouteDefinition[];
   handlers: Map<string, LambdaHandler>;
   jwtSecret: string;
   /** Extra GET pages outside the contract (the OpenAPI document, the web page). */
-  extraPages?: Map<string, () => { contentType: string; body: string | Buffer }>;
+  extraPages?: Map<string, ExtraPage>;
 }
 
 export const createLocalApi = (options: LocalApiOptions) => {
@@ -87,8 +97,8 @@ export const createLocalApi = (options: LocalApiOptions) => {
     }
     const page = method === 'GET' && path !== null ? options.extraPages?.get(path) : undefined;
     if (page) {
-      const { contentType, body } = page();
-      response.writeHead(200, {
+      const { status = 200, contentType, body } = page(request);
+      response.writeHead(status, {
         'content-type': contentType,
         'cache-control': 'no-cache',
         'x-content-type-options': 'nosniff',
@@ -114,7 +124,7 @@ export const createLocalApi = (options: LocalApiOptions) => {
     const event = buildEvent({ request, path, rawQueryString: url.search.slice(1), matched, claims, body });
     const handler = options.handlers.get(matched.route.id);
     if (!handler) throw new Error(`no handler loaded for route ${matched.route.id}`);
-    send(response, await handler(event, lambdaContext(matched.route)));
+    send(response, await handler(event, lambdaContext(matched.route.id)));
   };
 };
 

@@ -1,0 +1,141 @@
+/** A client of the HTTP contract (shared/api.md) and nothing else: JSON over fetch, failures as ApiErrors. */
+import type { Download, FileStatus, Lock, Upload, VaultFile, Version } from '../../shared/model';
+import type { Failure } from './format';
+
+export class ApiError extends Error implements Failure {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly lock?: Lock,
+    readonly requestId?: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/** `{name}` in a URL: each segment percent-encoded, slashes kept. */
+export const encodeName = (name: string): string => name.split('/').map(encodeURIComponent).join('/');
+
+type Query = Record<string, string | number | boolean | undefined>;
+
+const PAGE_LIMIT = 1000;
+
+const queryString = (query: Query = {}): string => {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
+  const text = params.toString();
+  return text ? `?${text}` : '';
+};
+
+const failureOf = (status: number, body: unknown): ApiError => {
+  const error = (body as { error?: Record<string, unknown> } | undefined)?.error;
+  if (error && typeof error.code === 'string') {
+    return new ApiError(
+      status,
+      error.code,
+      typeof error.message === 'string' ? error.message : '',
+      (error.lock as Lock | undefined) ?? undefined,
+      typeof error.requestId === 'string' ? error.requestId : undefined,
+    );
+  }
+  // On AWS a 401 comes from the gateway itself, as {"message":"Unauthorized"}.
+  const message = (body as { message?: unknown } | undefined)?.message;
+  return new ApiError(
+    status,
+    status === 401 ? 'UNAUTHORIZED' : `HTTP_${status}`,
+    typeof message === 'string' ? message : '',
+  );
+};
+
+export interface CheckinBody {
+  uploadId?: string;
+  message?: string;
+  keepLock?: boolean;
+}
+
+export class VaultApi {
+  constructor(
+    /** The API's base URL without a trailing slash; '' for the page's own origin. */
+    private readonly baseUrl: string,
+    /** A valid access token, refreshed when needed. */
+    private readonly token: () => Promise<string>,
+  ) {}
+
+  private async call<T>(method: string, path: string, options: { query?: Query; body?: unknown } = {}) {
+    let response: Response;
+    try {
+      response = await fetch(`${this.baseUrl}${path}${queryString(options.query)}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${await this.token()}`,
+          accept: 'application/json',
+          ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        cache: 'no-store',
+      });
+    } catch (error) {
+      if (error instanceof ApiError) throw error;
+      throw new ApiError(0, 'NETWORK', (error as Error).message);
+    }
+    const text = await response.text();
+    let body: unknown;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      body = undefined;
+    }
+    if (!response.ok) throw failureOf(response.status, body);
+    return { status: response.status, body: body as T };
+  }
+
+  /** Every item of a paginated list, following `nextCursor` to the end. */
+  private async all<T>(path: string, key: string, query: Query = {}): Promise<T[]> {
+    const items: T[] = [];
+    let cursor: string | undefined;
+    do {
+      const { body } = await this.call<Record<string, unknown> & { nextCursor: string | null }>('GET', path, {
+        query: { ...query, limit: PAGE_LIMIT, cursor },
+      });
+      items.push(...((body[key] as T[] | undefined) ?? []));
+      cursor = body.nextCursor ?? undefined;
+    } while (cursor);
+    return items;
+  }
+
+  listFiles = (query: { prefix?: string; status?: FileStatus }) =>
+    this.all<VaultFile>('/files', 'files', query);
+
+  listVersions = (name: string) => this.all<Version>(`/versions/${encodeName(name)}`, 'versions');
+
+  listLocks = () => this.all<Lock>('/locks', 'locks');
+
+  download = async (name: string, version?: number) =>
+    (await this.call<Download>('GET', `/download/${encodeName(name)}`, { query: { version } })).body;
+
+  checkout = async (name: string, message: string) =>
+    (
+      await this.call<{ lock: Lock; file: VaultFile }>('POST', `/checkout/${encodeName(name)}`, {
+        body: message ? { message } : {},
+      })
+    ).body;
+
+  stageUpload = async (body: { name: string; sizeBytes: number; sha256: string }) =>
+    (await this.call<Upload>('POST', '/uploads', { body })).body;
+
+  checkin = async (name: string, body: CheckinBody) =>
+    (
+      await this.call<{ file: VaultFile; version: Version | null }>('POST', `/checkin/${encodeName(name)}`, {
+        body,
+      })
+    ).body;
+
+  releaseLock = async (name: string, force: boolean) =>
+    (
+      await this.call<{ released: Lock }>('DELETE', `/locks/${encodeName(name)}`, {
+        query: { force: force ? 'true' : undefined },
+      })
+    ).body;
+}
