@@ -38,7 +38,11 @@ export const forbidden = (message: string) => new VaultError('FORBIDDEN', messag
 export const notFound = (message: string) => new VaultError('NOT_FOUND', message);
 export const notLocked = (name: string) => new VaultError('NOT_LOCKED', `${name} is not checked out to you`);
 export const locked = (lock: Lock) =>
-  new VaultError('LOCKED', `${lock.name} is checked out by ${lock.user} since ${lock.acquiredAt}`, { lock });
+  new VaultError(
+    'LOCKED',
+    `${lock.name} is checked out by ${lock.user} since ${lock.acquiredAt}${lock.message ? ` — '${lock.message}'` : ''}`,
+    { lock },
+  );
 export const lockLost = (name: string) =>
   new VaultError(
     'LOCK_LOST',
