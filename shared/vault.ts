@@ -184,33 +184,33 @@ export class Vault {
 
   /** An owner undoes a checkout; an admin with `force` breaks anyone's lock. */
   async releaseLock(caller: Caller, name: FileName, force: boolean): Promise<Lock> {
-    const now = this.now();
-    const undo = await this.locks.releaseLock(name.key, {
-      owner: caller.user,
-      lockId: null,
-      endedBy: caller.user,
-      ending: 'undo',
-      message: '',
-      now,
-    });
-    if (undo.released) return this.releasedLock(undo.previous);
-    const held = this.heldByOther(name, undo.current, now);
-    if (!force)
-      throw forbidden(
-        `${name.name} is checked out by ${held.user}; an admin can break the lock with force=true`,
-      );
-    if (!caller.isAdmin) throw forbidden("only admins can break another user's lock");
-    const broken = await this.locks.releaseLock(name.key, {
-      owner: null,
-      lockId: held.lockId,
-      endedBy: caller.user,
-      ending: 'break',
-      message: '',
-      now,
-    });
-    if (broken.released) return this.releasedLock(broken.previous);
-    // The lock we were about to break ended or changed hands meanwhile: decide on what is there now.
-    return this.releaseLock(caller, name, force);
+    for (let attempt = 1; ; attempt++) {
+      const now = this.now();
+      const release = { endedBy: caller.user, message: '', now };
+      const undo = await this.locks.releaseLock(name.key, {
+        ...release,
+        owner: caller.user,
+        lockId: null,
+        ending: 'undo',
+      });
+      if (undo.released) return this.releasedLock(undo.previous);
+      const held = this.heldByOther(name, undo.current, now);
+      if (!force) {
+        throw forbidden(
+          `${name.name} is checked out by ${held.user}; an admin can break the lock with force=true`,
+        );
+      }
+      if (!caller.isAdmin) throw forbidden("only admins can break another user's lock");
+      // Break exactly the lock we saw, so a lock taken meanwhile is never broken unseen.
+      const broken = await this.locks.releaseLock(name.key, {
+        ...release,
+        owner: null,
+        lockId: held.lockId,
+        ending: 'break',
+      });
+      if (broken.released) return this.releasedLock(broken.previous);
+      if (attempt >= MAX_ATTEMPTS) throw new Error(`breaking the lock on ${name.key} kept racing`);
+    }
   }
 
   async stageUpload(caller: Caller, name: FileName, sizeBytes: number, sha256: string): Promise<Upload> {
@@ -335,7 +335,8 @@ export class Vault {
   }
 
   private async committedResult(upload: UploadRecord, file: FileRecord | null, now: string) {
-    const version = await this.locks.getVersion(upload.key, upload.committedVersion as number);
+    if (upload.committedVersion === null) throw new Error(`upload ${upload.uploadId} is not committed`);
+    const version = await this.locks.getVersion(upload.key, upload.committedVersion);
     if (!file || !version)
       throw new Error(`upload ${upload.uploadId} is committed but its version is missing`);
     return { file: fileView(file, now), version: versionView(version) };

@@ -50,6 +50,14 @@ cat >/dev/null
 kill $pid 2>/dev/null
 wait $pid`;
 
+/** Ends a child tied to our stdin pipe, and waits until it is gone. */
+const closeLifeline = (child: ChildProcess): Promise<void> =>
+  new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.stdin?.end();
+  });
+
 export interface RunningEmulator {
   endpoint: string;
   stop(): Promise<void>;
@@ -119,12 +127,7 @@ export const startDynamoDbLocal = async (options: {
   }
   return {
     endpoint: `http://${LOOPBACK}:${options.port}`,
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.stdin?.end();
-      }),
+    stop: () => closeLifeline(child),
   };
 };
 
@@ -174,11 +177,6 @@ export const startSns = async (options: { port: number }): Promise<RunningEmulat
   });
   return {
     endpoint: `http://${LOOPBACK}:${options.port}`,
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.stdin?.end();
-      }),
+    stop: () => closeLifeline(child),
   };
 };

@@ -14,6 +14,7 @@ import {
   TransactWriteCommand,
   type TransactWriteCommandInput,
   UpdateCommand,
+  type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Page } from '../model';
@@ -175,63 +176,67 @@ export class DynamoDbLockStore implements LockStore {
   async acquireLock(key: string, lock: LockRecord, now: string): Promise<AcquireResult> {
     const lockAttributes = assign(lockToAttributes(lock));
     const removed = [...LOCK_ENDING_ATTRIBUTES, ...(lock.expiresAt === null ? ['lockExpiresAt'] : [])];
-    try {
-      const { Attributes } = await retryOnTransactionConflict(() =>
-        this.documents.send(
-          new UpdateCommand({
-            TableName: this.table,
-            Key: fileKey(key),
-            UpdateExpression: `SET ${lockAttributes.expression} REMOVE ${removed.join(', ')}`,
-            ConditionExpression: `attribute_exists(pk) AND ${LOCK_ABSENT}`,
-            ExpressionAttributeValues: { ...lockAttributes.values, ':now': now },
-            ReturnValues: 'ALL_NEW',
-            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-          }),
-        ),
-      );
-      return { acquired: true, file: fileFromItem(Attributes as Item) };
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException)
-        return { acquired: false, current: failedConditionItem(error) };
-      throw error;
-    }
+    const result = await this.updateFile(key, {
+      UpdateExpression: `SET ${lockAttributes.expression} REMOVE ${removed.join(', ')}`,
+      ConditionExpression: `attribute_exists(pk) AND ${LOCK_ABSENT}`,
+      ExpressionAttributeValues: { ...lockAttributes.values, ':now': now },
+      ReturnValues: 'ALL_NEW',
+    });
+    return result.updated
+      ? { acquired: true, file: result.file }
+      : { acquired: false, current: result.current };
   }
 
   async releaseLock(key: string, release: LockRelease): Promise<ReleaseResult> {
     const conditions = [LOCK_ACTIVE];
     if (release.owner !== null) conditions.push('lockUser = :owner');
     if (release.lockId !== null) conditions.push('lockId = :lockId');
-    const ending = assign(
-      lockEndingToAttributes({
-        endedBy: release.endedBy,
-        ending: release.ending,
-        message: release.message,
-        at: release.now,
-      }),
-    );
+    const { endedBy, ending, message, now } = release;
+    const endingAttributes = assign(lockEndingToAttributes({ endedBy, ending, message, at: now }));
+    const result = await this.updateFile(key, {
+      UpdateExpression: `SET ${endingAttributes.expression} ${withoutLock}`,
+      ConditionExpression: conditions.join(' AND '),
+      ExpressionAttributeValues: {
+        ...endingAttributes.values,
+        ':now': now,
+        ...(release.owner === null ? {} : { ':owner': release.owner }),
+        ...(release.lockId === null ? {} : { ':lockId': release.lockId }),
+      },
+      ReturnValues: 'ALL_OLD',
+    });
+    return result.updated
+      ? { released: true, previous: result.file }
+      : { released: false, current: result.current };
+  }
+
+  /**
+   * One conditional write of a file item. On success, the item as `ReturnValues` asks; when the
+   * condition fails, the item as it was, in the same round trip (null when there is no such file).
+   */
+  private async updateFile(
+    key: string,
+    update: Pick<
+      UpdateCommandInput,
+      'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeValues'
+    > & {
+      ReturnValues: 'ALL_NEW' | 'ALL_OLD';
+    },
+  ): Promise<{ updated: true; file: FileRecord } | { updated: false; current: FileRecord | null }> {
     try {
       const { Attributes } = await retryOnTransactionConflict(() =>
         this.documents.send(
           new UpdateCommand({
             TableName: this.table,
             Key: fileKey(key),
-            UpdateExpression: `SET ${ending.expression} ${withoutLock}`,
-            ConditionExpression: conditions.join(' AND '),
-            ExpressionAttributeValues: {
-              ...ending.values,
-              ':now': release.now,
-              ...(release.owner === null ? {} : { ':owner': release.owner }),
-              ...(release.lockId === null ? {} : { ':lockId': release.lockId }),
-            },
-            ReturnValues: 'ALL_OLD',
+            ...update,
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           }),
         ),
       );
-      return { released: true, previous: fileFromItem(Attributes as Item) };
+      return { updated: true, file: fileFromItem(Attributes as Item) };
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException)
-        return { released: false, current: failedConditionItem(error) };
+        return { updated: false, current: failedConditionItem(error) };
       throw error;
     }
   }

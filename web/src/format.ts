@@ -1,25 +1,9 @@
 /** How sizes, times, locks and errors read on the page. Pure (no DOM): unit-tested in Node. */
+
+import { humanBytes, pad2, shortTime } from '../../shared/display';
 import type { Lock } from '../../shared/model';
 
-export const humanBytes = (bytes: number): string => {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
-};
-
-const pad2 = (n: number): string => String(n).padStart(2, '0');
-
-/** An ISO time as "YYYY-MM-DD HH:MM" in the browser's time zone. */
-export const shortTime = (iso: string): string => {
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return iso;
-  return `${date.getFullYear()}-${pad2(date.getMonth() + 1)}-${pad2(date.getDate())} ${pad2(date.getHours())}:${pad2(date.getMinutes())}`;
-};
+export { humanBytes, shortTime };
 
 /** "09:12" for a time of today, else "2025-03-04 09:12". */
 export const clockTime = (iso: string, now = new Date()): string => {
@@ -79,4 +63,5 @@ export const folderOf = (name: string): string => {
   return slash < 0 ? '' : name.slice(0, slash + 1);
 };
 
+/** The last segment of a name: what a download is saved as. */
 export const baseName = (name: string): string => name.slice(name.lastIndexOf('/') + 1);
