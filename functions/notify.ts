@@ -1,5 +1,5 @@
 /** Consumes the table's change stream: every committed change becomes its event on the vault's topic. */
-import { createSnsClient } from '#shared/aws/clients';
+import { createSnsClient } from '#shared/aws/clients/sns';
 import { SnsEventPublisher } from '#shared/aws/sns-event-publisher';
 import { ConfigError } from '#shared/config';
 import { publishChanges } from '#shared/publish-changes';

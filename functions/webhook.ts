@@ -5,7 +5,7 @@
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import middy from '@middy/core';
 import type { SNSEvent } from 'aws-lambda';
-import { createSecretsManagerClient } from '#shared/aws/clients';
+import { createSecretsManagerClient } from '#shared/aws/clients/secrets-manager';
 import { ConfigError } from '#shared/config';
 import type { VaultEvent } from '#shared/events';
 import { logger } from '#shared/logger';

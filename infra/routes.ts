@@ -23,6 +23,8 @@ export interface RouteDefinition {
   tableActions: TableAction[];
   /** The object actions it performs or signs for others, on the blobs only. */
   blobActions: ('s3:GetObject' | 's3:PutObject')[];
+  /** Actions on the bucket itself, when a handler needs one. */
+  bucketActions?: 's3:ListBucket'[];
 }
 
 const READ_ITEM: TableAction[] = ['dynamodb:GetItem'];
@@ -102,6 +104,8 @@ export const routes: RouteDefinition[] = [
     tableActions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
     // HeadObject and the fallback hash of the staged bytes read the object.
     blobActions: ['s3:GetObject'],
+    // Without it HeadObject answers 403, not 404, for a missing blob. S3 evaluates no s3:prefix for that check, so the grant is on the bucket ARN.
+    bucketActions: ['s3:ListBucket'],
   },
   {
     id: 'ReleaseLock',

@@ -1,5 +1,6 @@
 /** The vault as a deployed function builds it: configuration and SDK clients from the environment, once. */
-import { createDynamoDbClient, createS3Client } from './aws/clients';
+import { createDynamoDbClient } from './aws/clients/dynamodb';
+import { createS3Client } from './aws/clients/s3';
 import { DynamoDbLockStore } from './aws/dynamodb-lock-store';
 import { S3FileStore } from './aws/s3-file-store';
 import { loadConfig } from './config';

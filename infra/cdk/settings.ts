@@ -27,13 +27,17 @@ export interface VaultSettings {
   logRetention: RetentionDays;
   /** The prefix of Cognito's hosted-login domain (`<prefix>.auth.<region>.amazoncognito.com`); null: none. */
   authDomainPrefix: string | null;
+  /** Addresses subscribed to the vault's topic by e-mail; each must confirm the subscription. */
+  notifyEmails: string[];
+  /** Whether the chat-webhook function, its secret and its dead-letter queue are deployed. */
+  webhook: boolean;
 }
 
 /** Every context key a deployment may set, with what it means: the README's table is this list. */
 export const SETTING_KEYS = {
   stackName: 'stack name (default Camvault)',
-  webOrigin: 'browser origin allowed by CORS (default http://localhost:3000)',
-  callbackUrls: 'OAuth callback URLs, comma-separated (default <webOrigin>/)',
+  webOrigin: "browser origin allowed by CORS (default the web page's CloudFront origin)",
+  callbackUrls: 'OAuth callback URLs, comma-separated (default <webOrigin>/, or the web page URL)',
   logoutUrls: 'OAuth sign-out URLs, comma-separated (default the callback URLs)',
   extensions: 'allowed file extensions, comma-separated (default .mcam)',
   urlTtlSeconds: 'presigned URL lifetime in seconds, 1–604800 (default 900)',
@@ -43,6 +47,9 @@ export const SETTING_KEYS = {
   logLevel: `function log level, one of ${LOG_LEVELS.join(', ')} (default INFO)`,
   logRetentionDays: 'days CloudWatch keeps function and access logs (default 90)',
   authDomainPrefix: 'Cognito hosted-login domain prefix, needed by the web sign-in (default none)',
+  notifyEmails: 'e-mail addresses subscribed to the event topic, comma-separated (default none)',
+  webhook:
+    'switch for the chat webhook, true or false: true posts every event to a chat webhook whose URL is kept in Secrets Manager (default false)',
 } as const;
 
 export type SettingKey = keyof typeof SETTING_KEYS;
@@ -83,6 +90,15 @@ const integer = (read: ReadContext, key: SettingKey, min: number, max: number): 
     return fail(key, `expected an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
   }
   return number;
+};
+
+const flag = (read: ReadContext, key: SettingKey): boolean | undefined => {
+  const value = read(key);
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value === 'boolean') return value;
+  const word = typeof value === 'string' ? value.trim().toLowerCase() : null;
+  if (word === 'true' || word === 'false') return word === 'true';
+  return fail(key, `expected true or false, got ${JSON.stringify(value)}`);
 };
 
 /**
@@ -144,10 +160,13 @@ export const readSettings = (read: ReadContext): VaultSettings => {
     return fail('extensions', (error as Error).message);
   }
 
-  const adminEmails = unique(list(read, 'adminEmails') ?? []);
-  for (const email of adminEmails) {
-    if (!EMAIL.test(email)) fail('adminEmails', `"${email}" is not an e-mail address`);
-  }
+  const emails = (key: SettingKey): string[] => {
+    const addresses = unique(list(read, key) ?? []);
+    for (const email of addresses) if (!EMAIL.test(email)) fail(key, `"${email}" is not an e-mail address`);
+    return addresses;
+  };
+  const adminEmails = emails('adminEmails');
+  const notifyEmails = emails('notifyEmails');
 
   const logLevel = (text(read, 'logLevel') ?? 'INFO').toUpperCase();
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) fail('logLevel', `"${logLevel}" is not a level`);
@@ -182,6 +201,8 @@ export const readSettings = (read: ReadContext): VaultSettings => {
     logLevel: logLevel as LogLevel,
     logRetention,
     authDomainPrefix,
+    notifyEmails,
+    webhook: flag(read, 'webhook') ?? false,
   };
   // The functions check their configuration at cold start; check it here first, with the same code.
   try {

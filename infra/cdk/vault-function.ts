@@ -1,6 +1,7 @@
 /**
- * One vault function with the defaults every handler shares, and the only ways it gets permissions:
- * `bindTable` and `bindBlobs`, each with exactly the actions its route names.
+ * One vault function with the defaults every handler shares, and the only ways a route's function
+ * gets permissions: `bindTable`, `bindBlobs` and `bindBucket`, each with exactly the actions its route
+ * names. (The background functions get theirs from `VaultNotifications`, as narrowly.)
  */
 import { type CfnElement, Duration, Stack, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
@@ -20,6 +21,7 @@ import type { RouteDefinition, TableAction } from '../routes';
 import type { LogLevel } from './settings';
 
 type BlobAction = RouteDefinition['blobActions'][number];
+type BucketAction = NonNullable<RouteDefinition['bucketActions']>[number];
 
 /** The newest Node.js runtime this aws-cdk-lib knows (cdk-nag's L1 checks for exactly that). */
 const RUNTIME = Runtime.NODEJS_24_X;
@@ -27,25 +29,45 @@ const RUNTIME = Runtime.NODEJS_24_X;
 export const BLOBS_PATTERN = blobKey('*');
 
 /**
- * How every handler is bundled, by the local esbuild (never Docker). ESM: middy is ESM-only, and the
- * SDK's ES modules tree-shake. The SDK is bundled, not taken from the runtime: what runs is the version
- * the tests ran, and here the bundle loaded faster (~80 ms) than the same code importing the SDK from
- * node_modules (~170–260 ms).
+ * The SDK clients the Lambda runtime provides: it ships the AWS SDK for JavaScript v3, and ES modules
+ * may import it (Node.js 18 and later). Only clients: the runtime's package list is not documented, so
+ * `lib-dynamodb`, `util-dynamodb` and `s3-request-presigner` (and what they import) stay in a bundle.
  */
-const BUNDLING: BundlingOptions = {
+export const RUNTIME_SDK_MODULES = [
+  '@aws-sdk/client-dynamodb',
+  '@aws-sdk/client-s3',
+  '@aws-sdk/client-sns',
+  '@aws-sdk/client-secrets-manager',
+] as const;
+
+/**
+ * Where a function's SDK clients come from. `bundled`: in its bundle, the version the tests ran, and
+ * the fastest to load (~70–130 ms measured here). `runtime`: imported from the Lambda runtime, for
+ * the route handlers, which need DynamoDB, S3 and the presigner: bundled, those made each ~618 KB,
+ * over the 500 KB budget, and no esbuild setting shrank them enough; from the runtime they are ~200 KB
+ * but load slower, as each external client is loaded whole (`shared/aws/clients/` has one module per
+ * service, so a function loads only its own).
+ */
+export type SdkSource = 'bundled' | 'runtime';
+
+/**
+ * How every handler is bundled, by the local esbuild (never Docker). ESM: middy is ESM-only, and the
+ * SDK's ES modules tree-shake.
+ */
+export const bundling = (sdk: SdkSource): BundlingOptions => ({
   format: OutputFormat.ESM,
   target: 'node24',
   minify: true,
   sourceMap: true,
   sourcesContent: false,
   mainFields: ['module', 'main'],
-  externalModules: [],
+  externalModules: sdk === 'runtime' ? [...RUNTIME_SDK_MODULES] : [],
   forceDockerBundling: false,
   logLevel: EsbuildLogLevel.WARNING,
   // esbuild turns a CommonJS `require` of a built-in inside an ES module bundle into a throw; give it one.
   banner:
     "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
-};
+});
 
 export interface VaultFunctionProps {
   /** Absolute path of the handler's source; it exports `handler`. */
@@ -55,15 +77,21 @@ export interface VaultFunctionProps {
   environment: Record<string, string>;
   logLevel: LogLevel;
   logRetention: RetentionDays;
+  /** Default 29 s: just under the HTTP API's 30 s integration limit; a request normally takes milliseconds. */
+  timeout?: Duration;
+  /** Default `bundled`. */
+  sdk?: SdkSource;
 }
 
 export class VaultFunction extends Construct {
   readonly function: NodejsFunction;
   readonly role: Role;
   readonly logGroup: LogGroup;
+  readonly sdk: SdkSource;
 
   constructor(scope: Construct, id: string, props: VaultFunctionProps) {
     super(scope, id);
+    this.sdk = props.sdk ?? 'bundled';
     this.logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention });
     // An own role without AWS managed policies: it may write its own log group and nothing else yet.
     this.role = new Role(this, 'Role', {
@@ -78,8 +106,7 @@ export class VaultFunction extends Construct {
       runtime: RUNTIME,
       architecture: Architecture.ARM_64,
       memorySize: 1024,
-      // Just under the HTTP API's 30 s integration limit; a request normally takes milliseconds.
-      timeout: Duration.seconds(29),
+      timeout: props.timeout ?? Duration.seconds(29),
       role: this.role,
       logGroup: this.logGroup,
       environment: {
@@ -88,7 +115,7 @@ export class VaultFunction extends Construct {
         POWERTOOLS_LOG_LEVEL: props.logLevel,
         ...props.environment,
       },
-      bundling: BUNDLING,
+      bundling: bundling(this.sdk),
     });
   }
 
@@ -122,5 +149,16 @@ export class VaultFunction extends Construct {
       id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${BLOBS_PATTERN}]`,
       reason: 'Blobs are named by a SHA-256 no one knows before upload; the grant covers blobs/ only.',
     });
+  }
+
+  /**
+   * Actions on the bucket itself. `s3:ListBucket` lets HeadObject tell a missing blob (404) from a
+   * forbidden one (403); S3 evaluates no `s3:prefix` for that check, so it cannot be narrowed to blobs/.
+   */
+  bindBucket(bucket: IBucket, actions: readonly BucketAction[]): void {
+    if (actions.length === 0) return;
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: [...actions], resources: [bucket.bucketArn] }),
+    );
   }
 }

@@ -1,6 +1,7 @@
 /**
  * The vault on AWS: storage, identity, the HTTP API, and one function per route of the route table,
- * each allowed exactly the table and blob actions its route names; and the web page behind CloudFront.
+ * each allowed exactly the table and blob actions its route names; the notifications that follow the
+ * table's stream; and the web page behind CloudFront.
  */
 import { join } from 'node:path';
 import { CfnOutput, Lazy, Stack, type StackProps } from 'aws-cdk-lib';
@@ -10,6 +11,7 @@ import { type VaultSettings, vaultEnvironment } from './settings';
 import { VaultApi } from './vault-api';
 import { VaultFunction } from './vault-function';
 import { VaultIdentity } from './vault-identity';
+import { VaultNotifications } from './vault-notifications';
 import { VaultStorage } from './vault-storage';
 import { type GivenWebSettings, VaultWebHosting, webEndpoints } from './web-hosting';
 
@@ -26,6 +28,7 @@ export class VaultStack extends Stack {
   readonly storage: VaultStorage;
   readonly identity: VaultIdentity;
   readonly http: VaultApi;
+  readonly notifications: VaultNotifications;
   readonly web: VaultWebHosting;
   /** The route handlers, by route id. */
   readonly functions = new Map<string, VaultFunction>();
@@ -65,12 +68,25 @@ export class VaultStack extends Stack {
         environment,
         logLevel: settings.logLevel,
         logRetention: settings.logRetention,
+        // With DynamoDB, S3 and the presigner bundled, a route handler is over the 500 KB budget.
+        sdk: 'runtime',
       });
       handler.bindTable(table, route.tableActions, indexNames);
       handler.bindBlobs(bucket, route.blobActions);
+      handler.bindBucket(bucket, route.bucketActions ?? []);
       this.http.addRoute(route, handler.function);
       this.functions.set(route.id, handler);
     }
+
+    this.notifications = new VaultNotifications(this, 'Notifications', {
+      table,
+      root: REPOSITORY_ROOT,
+      notifyEmails: settings.notifyEmails,
+      webhook: settings.webhook,
+      logLevel: settings.logLevel,
+      logRetention: settings.logRetention,
+    });
+    const { topic, notifyFailures, webhookDeadLetters, webhookSecret } = this.notifications;
 
     // Scheduled jobs go here, each a VaultFunction bound like the routes and run by an
     // aws-events Rule on a Schedule: first the sweeper, which deletes the blobs of uploads that were
@@ -92,7 +108,19 @@ export class VaultStack extends Stack {
       BucketName: [bucket.bucketName, 'Blob bucket (retained when the stack is deleted)'],
       TableName: [table.tableName, 'DynamoDB table (retained when the stack is deleted)'],
       Region: [this.region, 'Region of the stack, for the AWS CLI'],
+      TopicArn: [topic.topicArn, 'SNS topic of vault events (subscribe queues, e-mail, functions)'],
+      NotifyFailureQueueUrl: [
+        notifyFailures.queueUrl,
+        'Stream batches that could not be published, as shard and sequence-number ranges',
+      ],
     };
+    if (webhookDeadLetters && webhookSecret) {
+      outputs.WebhookSecretArn = [
+        webhookSecret.secretArn,
+        'Secret holding the chat webhook URL (put it there)',
+      ];
+      outputs.WebhookDeadLetterQueueUrl = [webhookDeadLetters.queueUrl, 'Events the chat webhook never took'];
+    }
     if (this.identity.domain) {
       outputs.HostedLoginUrl = [this.identity.domain.baseUrl(), 'Cognito hosted login, for the web sign-in'];
     }

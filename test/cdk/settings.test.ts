@@ -4,7 +4,7 @@ import { readSettings, SettingsError, vaultEnvironment } from '../../infra/cdk/s
 
 const settingsFrom = (context: Record<string, unknown>) => readSettings((key) => context[key]);
 
-test('defaults: a local web origin, .mcam, 15-minute URLs, locks that never expire, 5 GiB uploads', () => {
+test('defaults: a local web origin, .mcam, 15-minute URLs, locks that never expire, 5 GiB uploads, no notification subscribers', () => {
   expect(settingsFrom({})).toEqual({
     stackName: 'Camvault',
     webOrigin: 'http://localhost:3000',
@@ -18,6 +18,8 @@ test('defaults: a local web origin, .mcam, 15-minute URLs, locks that never expi
     logLevel: 'INFO',
     logRetention: RetentionDays.THREE_MONTHS,
     authDomainPrefix: null,
+    notifyEmails: [],
+    webhook: false,
   });
 });
 
@@ -29,6 +31,8 @@ test('command-line strings and cdk.json values mean the same', () => {
     lockTtlSeconds: '3600',
     adminEmails: 'a@example.com, b@example.com,A@example.com',
     logRetentionDays: '30',
+    notifyEmails: 'team@example.com, Team@example.com,lead@example.com',
+    webhook: 'TRUE',
   });
   const fromJson = settingsFrom({
     webOrigin: 'https://vault.example.com',
@@ -37,13 +41,18 @@ test('command-line strings and cdk.json values mean the same', () => {
     lockTtlSeconds: 3600,
     adminEmails: ['a@example.com', 'b@example.com'],
     logRetentionDays: 30,
+    notifyEmails: ['team@example.com', 'lead@example.com'],
+    webhook: true,
   });
   expect(fromCli).toEqual(fromJson);
   expect(fromCli).toMatchObject({
     callbackUrls: ['https://vault.example.com/'],
     extensions: ['.mcam', '.emcam'],
     adminEmails: ['a@example.com', 'b@example.com'],
+    notifyEmails: ['team@example.com', 'lead@example.com'],
+    webhook: true,
   });
+  expect(settingsFrom({ webhook: 'false' }).webhook).toBe(false);
 });
 
 test.each([
@@ -58,6 +67,10 @@ test.each([
   ['lockTtlSeconds', '1.5', /integer/],
   ['maxUploadBytes', String(5 * 1024 ** 3 + 1), /integer/],
   ['adminEmails', 'not-an-address', /e-mail/],
+  ['notifyEmails', 'team@example.com,team', /e-mail/],
+  ['notifyEmails', 42, /list of strings/],
+  ['webhook', 'yes', /true or false/],
+  ['webhook', 1, /true or false/],
   ['logLevel', 'LOUD', /level/],
   ['logRetentionDays', 42, /CloudWatch/],
   ['authDomainPrefix', 'my-aws-login', /without aws/],

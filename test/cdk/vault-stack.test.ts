@@ -28,6 +28,8 @@ const CONTEXT = {
   logLevel: 'debug',
   logRetentionDays: 30,
   authDomainPrefix: 'camvault-test',
+  notifyEmails: 'team@example.com',
+  webhook: 'true',
 };
 
 let stack: VaultStack;
@@ -186,6 +188,7 @@ describe('least privilege', () => {
             )
           : []),
         ...allow(route.blobActions, [arnPlus(bucket, '/blobs/*')]),
+        ...allow(route.bucketActions ?? [], [arnOf(bucket)]),
       ].sort();
       expect(permissionsOf(idOf(fn.role))).toEqual(expected);
     },
@@ -212,6 +215,18 @@ describe('least privilege', () => {
         writes: [],
       });
     }
+  });
+
+  test('only check-in may list the bucket (HeadObject then tells a missing blob, 404, from a forbidden one, 403)', () => {
+    const listing = routes
+      .filter((route) =>
+        permissionsOf(idOf(handler(route.id).role)).some((line) => line.includes(' s3:ListBucket ')),
+      )
+      .map((route) => route.id);
+    expect(listing).toEqual(['Checkin']);
+    expect(
+      permissionsOf(idOf(handler('Checkin').role)).filter((line) => line.includes(' s3:ListBucket ')),
+    ).toEqual(allow(['s3:ListBucket'], [arnOf(stack.storage.bucket)]));
   });
 
   test('the download route may sign GETs on blobs and nothing else in the bucket', () => {
@@ -454,6 +469,10 @@ describe('the stack as a whole', () => {
       'TableName',
       'Region',
       'HostedLoginUrl',
+      'TopicArn',
+      'NotifyFailureQueueUrl',
+      'WebhookSecretArn',
+      'WebhookDeadLetterQueueUrl',
     ]) {
       template.hasOutput(output, {});
     }
@@ -471,6 +490,7 @@ describe('the stack as a whole', () => {
       'AWS::Cognito::UserPool': 'UserPoolName',
       'AWS::SNS::Topic': 'TopicName',
       'AWS::SQS::Queue': 'QueueName',
+      'AWS::SecretsManager::Secret': 'Name',
     };
     const named = Object.entries(template.toJSON().Resources as Record<string, Resource>)
       .filter(([, resource]) => {
@@ -478,7 +498,16 @@ describe('the stack as a whole', () => {
         return property !== undefined && resource.Properties?.[property] !== undefined;
       })
       .map(([id]) => id);
-    expect(Object.keys(template.findResources('AWS::Lambda::Function'))).toHaveLength(routes.length);
+    // One function per route, and the background functions (the webhook's is on in this stack).
+    expect(Object.keys(template.findResources('AWS::Lambda::Function')).sort()).toEqual(
+      [
+        ...routes.map((route) => handler(route.id).function),
+        stack.notifications.notify.function,
+        stack.notifications.webhook?.function,
+      ]
+        .map((fn) => (fn ? idOf(fn) : 'missing'))
+        .sort(),
+    );
     expect(named).toEqual([]);
   });
 });

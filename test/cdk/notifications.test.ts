@@ -1,0 +1,517 @@
+/**
+ * Notifications in the synthesized template: the encrypted topic and its subscriptions, the Notify
+ * function reading the table's stream (retries, bisection, a failure queue, filters that drop no
+ * event), the Webhook function behind its secret with a dead-letter queue, each role's exact
+ * permissions, and the outputs. One stack with every notification setting on, one with the defaults.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import type { CfnElement } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
+import {
+  fileToItem,
+  type Item,
+  lockEndingToAttributes,
+  uploadToItem,
+  versionToItem,
+} from '#shared/aws/items';
+import { eventFromChange, type TableChange } from '#shared/aws/stream-changes';
+import { createVaultApp } from '../../infra/cdk/vault-app';
+import { WEBHOOK_SECRET_PLACEHOLDER } from '../../infra/cdk/vault-notifications';
+import { REPOSITORY_ROOT, type VaultStack } from '../../infra/cdk/vault-stack';
+import { backgroundFunctions } from '../../infra/routes';
+
+const EMAILS = ['team@example.com', 'lead@example.com'];
+
+type Resource = { Type: string; Properties?: any; DeletionPolicy?: string };
+
+let stack: VaultStack;
+let template: Template;
+let resources: Record<string, Resource>;
+
+beforeAll(() => {
+  stack = createVaultApp({
+    context: {
+      'aws:cdk:bundling-stacks': [],
+      stackName: 'CamvaultEventsTest',
+      notifyEmails: EMAILS.join(','),
+      webhook: 'true',
+      logRetentionDays: 30,
+    },
+    nag: false,
+  }).stack;
+  template = Template.fromStack(stack);
+  resources = template.toJSON().Resources;
+});
+
+const idOf = (construct: IConstruct): string => stack.getLogicalId(construct.node.defaultChild as CfnElement);
+const ref = (construct: IConstruct) => ({ Ref: idOf(construct) });
+const arnOf = (construct: IConstruct) => ({ 'Fn::GetAtt': [idOf(construct), 'Arn'] });
+const ofType = (type: string): [string, Resource][] =>
+  Object.entries(resources).filter(([, resource]) => resource.Type === type);
+const only = (type: string): Resource => {
+  const found = ofType(type);
+  expect(found).toHaveLength(1);
+  return (found[0] as [string, Resource])[1];
+};
+const resourceOf = (construct: IConstruct): Resource => resources[idOf(construct)] as Resource;
+
+const notifications = () => stack.notifications;
+const webhook = () => {
+  const { webhook, webhookDeadLetters, webhookSecret } = stack.notifications;
+  if (!webhook || !webhookDeadLetters || !webhookSecret) throw new Error('the webhook is not deployed');
+  return { fn: webhook, deadLetters: webhookDeadLetters, secret: webhookSecret };
+};
+
+/** Every (effect, action, resource) a role's identity policies allow, one string each. */
+const permissionsOf = (role: IConstruct): string[] =>
+  ofType('AWS::IAM::Policy')
+    .filter(([, policy]) =>
+      policy.Properties.Roles.some((r: unknown) => JSON.stringify(r) === JSON.stringify(ref(role))),
+    )
+    .flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement)
+    .flatMap((statement: any) =>
+      [statement.Action]
+        .flat()
+        .flatMap((action: string) =>
+          [statement.Resource]
+            .flat()
+            .map((resource: unknown) => `${statement.Effect} ${action} ${JSON.stringify(resource)}`),
+        ),
+    )
+    .sort();
+const allow = (actions: string[], resources: unknown[]): string[] =>
+  actions.flatMap((action) => resources.map((resource) => `Allow ${action} ${JSON.stringify(resource)}`));
+/** The configuration variables a function's own source reads, once each, sorted. */
+const variablesReadBy = (entry: string): string[] =>
+  [...new Set(readFileSync(join(REPOSITORY_ROOT, entry), 'utf8').match(/\bCAMVAULT_[A-Z0-9_]+\b/g))].sort();
+const statementsWith = (role: IConstruct, action: string): any[] =>
+  ofType('AWS::IAM::Policy')
+    .filter(([, policy]) =>
+      policy.Properties.Roles.some((r: unknown) => JSON.stringify(r) === JSON.stringify(ref(role))),
+    )
+    .flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement)
+    .filter((statement: any) => [statement.Action].flat().includes(action));
+
+describe('the topic', () => {
+  test('is encrypted with a key of its own, rotated yearly, whose policy leaves access to IAM', () => {
+    const { key, topic } = notifications();
+    expect(resourceOf(topic).Properties).toEqual({
+      DisplayName: 'camvault events',
+      KmsMasterKeyId: arnOf(key),
+    });
+    const keyResource = resourceOf(key);
+    expect(keyResource.Properties.EnableKeyRotation).toBe(true);
+    // The account's default statement only: who may use the key is what IAM policies say (see Notify).
+    expect(keyResource.Properties.KeyPolicy.Statement).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'kms:*',
+        Principal: {
+          AWS: {
+            'Fn::Join': [
+              '',
+              ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':root'],
+            ],
+          },
+        },
+        Resource: '*',
+      },
+    ]);
+    // Nothing the key encrypts outlives the stack: it is scheduled for deletion with it.
+    expect(keyResource.DeletionPolicy).toBe('Delete');
+  });
+
+  test('refuses publishes without TLS and allows nobody else', () => {
+    const policy = only('AWS::SNS::TopicPolicy').Properties;
+    expect(policy.Topics).toEqual([ref(notifications().topic)]);
+    expect(policy.PolicyDocument.Statement).toEqual([
+      expect.objectContaining({
+        Effect: 'Deny',
+        Action: 'sns:Publish',
+        Principal: '*',
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      }),
+    ]);
+  });
+
+  test('e-mails exactly the configured addresses', () => {
+    const emails = ofType('AWS::SNS::Subscription')
+      .filter(([, subscription]) => subscription.Properties.Protocol === 'email')
+      .map(([, subscription]) => {
+        expect(subscription.Properties.TopicArn).toEqual(ref(notifications().topic));
+        return subscription.Properties.Endpoint;
+      });
+    expect(emails.sort()).toEqual([...EMAILS].sort());
+  });
+
+  test('has the only subscriptions this stack makes: the e-mails and the webhook', () => {
+    expect(
+      ofType('AWS::SNS::Subscription')
+        .map(([, subscription]) => subscription.Properties.Protocol)
+        .sort(),
+    ).toEqual(['email', 'email', 'lambda']);
+  });
+});
+
+describe('Notify', () => {
+  const mapping = () => only('AWS::Lambda::EventSourceMapping').Properties;
+
+  test('reads the table stream from its start, in batches, retrying, bisecting, reporting failed items', () => {
+    const { notify, notifyFailures } = notifications();
+    const { FilterCriteria: _filters, ...properties } = mapping();
+    expect(properties).toEqual({
+      EventSourceArn: { 'Fn::GetAtt': [idOf(stack.storage.table), 'StreamArn'] },
+      FunctionName: ref(notify.function),
+      StartingPosition: 'TRIM_HORIZON',
+      BatchSize: 100,
+      MaximumRetryAttempts: 10,
+      BisectBatchOnFunctionError: true,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      MaximumRecordAgeInSeconds: 6 * 3600,
+      DestinationConfig: { OnFailure: { Destination: arnOf(notifyFailures) } },
+    });
+  });
+
+  const patterns = (): unknown[] =>
+    (mapping().FilterCriteria.Filters as { Pattern: string }[]).map((filter) => JSON.parse(filter.Pattern));
+
+  test('is invoked only for a version inserted, or a file item inserted or modified', () => {
+    expect(patterns()).toEqual([
+      { eventName: ['INSERT'], dynamodb: { NewImage: { type: { S: ['version'] } } } },
+      { eventName: ['INSERT', 'MODIFY'], dynamodb: { NewImage: { type: { S: ['file'] } } } },
+    ]);
+  });
+
+  describe('the filters drop no change that is an event, and the changes that are none', () => {
+    /** Lambda's event filtering, for patterns made of exact values only (all these filters use). */
+    const matches = (pattern: unknown, value: unknown): boolean => {
+      if (Array.isArray(pattern)) return pattern.includes(value);
+      if (typeof pattern !== 'object' || pattern === null) throw new Error('not an exact-value pattern');
+      return (
+        typeof value === 'object' &&
+        value !== null &&
+        Object.entries(pattern).every(([key, inner]) =>
+          matches(inner, (value as Record<string, unknown>)[key]),
+        )
+      );
+    };
+    const invokes = (change: TableChange) => {
+      const record = {
+        eventID: change.eventID,
+        eventName: change.eventName,
+        dynamodb: {
+          ...(change.oldImage
+            ? { OldImage: marshall(change.oldImage, { removeUndefinedValues: true }) }
+            : {}),
+          ...(change.newImage
+            ? { NewImage: marshall(change.newImage, { removeUndefinedValues: true }) }
+            : {}),
+        },
+      };
+      return patterns().some((pattern) => matches(pattern, record));
+    };
+
+    const at = '2026-11-29T09:12:00.000Z';
+    const plate = {
+      key: 'fixtures/plate a.mcam',
+      name: 'fixtures/Plate A.mcam',
+      version: 3,
+      sizeBytes: 10,
+      sha256: 'a'.repeat(64),
+      modifiedAt: at,
+      modifiedBy: 'prog1',
+    };
+    const file = (extra: Item = {}): Item => ({ ...fileToItem({ ...plate, lock: null }), ...extra });
+    const locked = (user: string, lockId: string): Item =>
+      fileToItem({
+        ...plate,
+        lock: { user, lockId, acquiredAt: at, message: 'fixing post', expiresAt: null },
+      });
+    const endedBy = (by: string, ending: 'undo' | 'break' | 'checkin', extra: Item = {}): Item =>
+      file({ ...lockEndingToAttributes({ endedBy: by, ending, message: '', at }), ...extra });
+    const version = versionToItem({
+      key: 'fixtures/plate a.mcam',
+      name: 'fixtures/Plate A.mcam',
+      version: 4,
+      sizeBytes: 11,
+      sha256: 'b'.repeat(64),
+      createdAt: at,
+      user: 'prog2',
+      message: 'new roughing toolpath',
+      lockId: 'L1',
+    });
+    const upload = uploadToItem(
+      {
+        uploadId: 'U1',
+        key: 'fixtures/plate a.mcam',
+        name: 'fixtures/Plate A.mcam',
+        user: 'prog2',
+        lockId: 'L1',
+        sizeBytes: 11,
+        sha256: 'b'.repeat(64),
+        createdAt: at,
+        expiresAt: at,
+        committedVersion: null,
+      },
+      1_800_000_000,
+    );
+
+    const changes: [string, TableChange['eventName'], Item | undefined, Item | undefined][] = [
+      ['a check-in (version inserted)', 'INSERT', undefined, version],
+      ['a lock taken', 'MODIFY', file(), locked('prog2', 'L1')],
+      ['a new file added under a lock', 'INSERT', undefined, locked('prog2', 'L1')],
+      ['a lock released by its owner', 'MODIFY', locked('prog2', 'L1'), endedBy('prog2', 'undo')],
+      ['a lock broken by an admin', 'MODIFY', locked('prog2', 'L1'), endedBy('boss', 'break')],
+      ['a check-in with no changes', 'MODIFY', locked('prog2', 'L1'), endedBy('prog2', 'checkin')],
+      [
+        'a check-in committing a version',
+        'MODIFY',
+        locked('prog2', 'L1'),
+        endedBy('prog2', 'checkin', { version: 4 }),
+      ],
+      ['a file item modified without a lock change', 'MODIFY', file(), file({ modifiedBy: 'prog3' })],
+      ['an upload staged', 'INSERT', undefined, upload],
+      ['an upload committed', 'MODIFY', upload, { ...upload, committedVersion: 4 }],
+      ['an upload expired by TTL', 'REMOVE', upload, undefined],
+      ['a file item deleted', 'REMOVE', file(), undefined],
+      ['a version item modified', 'MODIFY', version, { ...version, message: 'edited' }],
+    ];
+
+    test.each(changes)('%s', (_, eventName, oldImage, newImage) => {
+      const change = { eventID: 'e1', eventName, oldImage, newImage };
+      const event = eventFromChange(change);
+      // An event must reach the function; a change that is none may, if it is a file item's.
+      if (event !== null) expect(invokes(change)).toBe(true);
+      if (
+        newImage?.type === 'upload' ||
+        eventName === 'REMOVE' ||
+        (newImage?.type === 'version' && eventName === 'MODIFY')
+      ) {
+        expect({ event, invokes: invokes(change) }).toEqual({ event: null, invokes: false });
+      }
+    });
+
+    test('the cases above include every kind of event', () => {
+      const types = changes
+        .map(
+          ([, eventName, oldImage, newImage]) =>
+            eventFromChange({ eventID: 'e1', eventName, oldImage, newImage })?.type,
+        )
+        .filter((type) => type !== undefined);
+      expect(new Set(types)).toEqual(
+        new Set(['FileCheckedIn', 'FileCheckedOut', 'LockReleased', 'LockBroken']),
+      );
+    });
+  });
+
+  test('may read the stream, send to its failure queue, publish to the topic and use its key through SNS: nothing else', () => {
+    const { notify, notifyFailures, topic, key } = notifications();
+    expect(permissionsOf(notify.role)).toEqual(
+      [
+        ...allow(['logs:CreateLogStream', 'logs:PutLogEvents'], [arnOf(notify.logGroup)]),
+        ...allow(
+          ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
+          [{ 'Fn::GetAtt': [idOf(stack.storage.table), 'StreamArn'] }],
+        ),
+        // ListStreams names no resource: IAM accepts only "*" for it.
+        ...allow(['dynamodb:ListStreams'], ['*']),
+        ...allow(['sqs:SendMessage'], [arnOf(notifyFailures)]),
+        ...allow(['sns:Publish'], [ref(topic)]),
+        ...allow(['kms:Decrypt', 'kms:GenerateDataKey'], [arnOf(key)]),
+      ].sort(),
+    );
+    for (const action of ['kms:Decrypt', 'kms:GenerateDataKey']) {
+      expect(statementsWith(notify.role, action)).toEqual([
+        expect.objectContaining({
+          Condition: {
+            StringEquals: {
+              'kms:ViaService': { 'Fn::Join': ['', ['sns.', { Ref: 'AWS::Region' }, '.amazonaws.com']] },
+            },
+          },
+        }),
+      ]);
+    }
+  });
+
+  test('is told the topic, and nothing of the table or the bucket it does not use', () => {
+    const variables = resourceOf(notifications().notify.function).Properties.Environment.Variables;
+    expect(variablesReadBy(backgroundFunctions.notify.entry)).toEqual(['CAMVAULT_TOPIC_ARN']);
+    expect(variables).toEqual({
+      NODE_OPTIONS: '--enable-source-maps',
+      POWERTOOLS_SERVICE_NAME: 'camvault',
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+      CAMVAULT_TOPIC_ARN: ref(notifications().topic),
+    });
+  });
+});
+
+describe('Webhook', () => {
+  test('is subscribed to the topic; what SNS cannot hand it goes to its dead-letter queue', () => {
+    const { fn, deadLetters } = webhook();
+    const [, subscription] = ofType('AWS::SNS::Subscription').find(
+      ([, candidate]) => candidate.Properties.Protocol === 'lambda',
+    ) as [string, Resource];
+    expect(subscription.Properties).toEqual({
+      Protocol: 'lambda',
+      Endpoint: arnOf(fn.function),
+      TopicArn: ref(notifications().topic),
+      RedrivePolicy: { deadLetterTargetArn: arnOf(deadLetters) },
+    });
+    const invokers = ofType('AWS::Lambda::Permission').filter(
+      ([, permission]) =>
+        JSON.stringify(permission.Properties.FunctionName) === JSON.stringify(arnOf(fn.function)),
+    );
+    expect(invokers.map(([, permission]) => permission.Properties)).toEqual([
+      {
+        Action: 'lambda:InvokeFunction',
+        FunctionName: arnOf(fn.function),
+        Principal: 'sns.amazonaws.com',
+        SourceArn: ref(notifications().topic),
+      },
+    ]);
+  });
+
+  test('is retried twice, then the event goes to the dead-letter queue', () => {
+    const { fn, deadLetters } = webhook();
+    expect(only('AWS::Lambda::EventInvokeConfig').Properties).toEqual({
+      FunctionName: ref(fn.function),
+      Qualifier: '$LATEST',
+      MaximumRetryAttempts: 2,
+      MaximumEventAgeInSeconds: 6 * 3600,
+      DestinationConfig: { OnFailure: { Destination: arnOf(deadLetters) } },
+    });
+  });
+
+  test('may read its secret and send to its dead-letter queue: nothing else', () => {
+    const { fn, deadLetters, secret } = webhook();
+    expect(permissionsOf(fn.role)).toEqual(
+      [
+        ...allow(['logs:CreateLogStream', 'logs:PutLogEvents'], [arnOf(fn.logGroup)]),
+        ...allow(['secretsmanager:GetSecretValue'], [ref(secret)]),
+        ...allow(['sqs:SendMessage'], [arnOf(deadLetters)]),
+      ].sort(),
+    );
+  });
+
+  test('reads the URL from the secret; the secret starts with a placeholder the function refuses to post to', () => {
+    const { fn, secret } = webhook();
+    const variables = resourceOf(fn.function).Properties.Environment.Variables;
+    expect(variables).toEqual({
+      NODE_OPTIONS: '--enable-source-maps',
+      POWERTOOLS_SERVICE_NAME: 'camvault',
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+      CAMVAULT_WEBHOOK_SECRET_ARN: ref(secret),
+    });
+    // The URL variable is for local mode; on AWS the function reads the secret, and refuses a non-https value.
+    expect(variablesReadBy(backgroundFunctions.webhook.entry)).toEqual([
+      'CAMVAULT_WEBHOOK_SECRET_ARN',
+      'CAMVAULT_WEBHOOK_URL',
+    ]);
+    const source = readFileSync(join(REPOSITORY_ROOT, backgroundFunctions.webhook.entry), 'utf8');
+    expect(source).toContain("SecretString?.startsWith('https://')");
+    const secretResource = resourceOf(secret);
+    expect(secretResource.Properties).toEqual({
+      Description: expect.stringContaining('webhook URL'),
+      SecretString: WEBHOOK_SECRET_PLACEHOLDER,
+    });
+    expect(WEBHOOK_SECRET_PLACEHOLDER.startsWith('https://')).toBe(false);
+    expect(secretResource.DeletionPolicy).toBe('Delete');
+  });
+});
+
+describe('the background functions', () => {
+  test.each(['notify', 'webhook'] as const)(
+    '%s: arm64, current Node.js, source maps, own log group',
+    (name) => {
+      const fn = name === 'notify' ? notifications().notify : webhook().fn;
+      expect(resourceOf(fn.function).Properties).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        LoggingConfig: { LogGroup: ref(fn.logGroup) },
+      });
+      expect(resourceOf(fn.logGroup).Properties.RetentionInDays).toBe(30);
+    },
+  );
+});
+
+describe('the failure queues', () => {
+  /** SQS-encrypted, kept 14 days, refusing plain HTTP; sendable by the given topic's SNS and nobody else by policy. */
+  const expectFailureQueue = (queue: IConstruct, snsSource: IConstruct | null) => {
+    expect(resourceOf(queue).Properties).toEqual({
+      SqsManagedSseEnabled: true,
+      MessageRetentionPeriod: 14 * 24 * 3600,
+    });
+    const [, policy] = ofType('AWS::SQS::QueuePolicy').find(
+      ([, candidate]) => JSON.stringify(candidate.Properties.Queues) === JSON.stringify([ref(queue)]),
+    ) as [string, Resource];
+    const statements = policy.Properties.PolicyDocument.Statement as any[];
+    expect(statements.filter((statement) => statement.Effect === 'Deny')).toEqual([
+      expect.objectContaining({
+        Action: 'sqs:*',
+        Principal: { AWS: '*' },
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      }),
+    ]);
+    expect(statements.filter((statement) => statement.Effect === 'Allow')).toEqual(
+      snsSource
+        ? [
+            expect.objectContaining({
+              Action: 'sqs:SendMessage',
+              Principal: { Service: 'sns.amazonaws.com' },
+              Condition: { ArnEquals: { 'aws:SourceArn': ref(snsSource) } },
+            }),
+          ]
+        : [],
+    );
+  };
+
+  test("Notify's: encrypted, 14 days, TLS only", () => {
+    expectFailureQueue(notifications().notifyFailures, null);
+  });
+
+  test("Webhook's: encrypted, 14 days, TLS only, and the topic's SNS may send to it", () => {
+    expectFailureQueue(webhook().deadLetters, notifications().topic);
+  });
+});
+
+test('the stack outputs the topic, the failure queues and the webhook secret', () => {
+  const { topic, notifyFailures } = notifications();
+  const { deadLetters, secret } = webhook();
+  template.hasOutput('TopicArn', { Value: ref(topic) });
+  template.hasOutput('NotifyFailureQueueUrl', { Value: ref(notifyFailures) });
+  template.hasOutput('WebhookDeadLetterQueueUrl', { Value: ref(deadLetters) });
+  template.hasOutput('WebhookSecretArn', { Value: ref(secret) });
+});
+
+describe('with the default settings', () => {
+  let plain: VaultStack;
+  let plainResources: Record<string, Resource>;
+
+  beforeAll(() => {
+    plain = createVaultApp({ context: { 'aws:cdk:bundling-stacks': [] }, nag: false }).stack;
+    plainResources = Template.fromStack(plain).toJSON().Resources;
+  });
+
+  const types = () => Object.values(plainResources).map((resource) => resource.Type);
+
+  test('the topic and Notify are there, with no subscription', () => {
+    expect(types().filter((type) => type === 'AWS::SNS::Topic')).toHaveLength(1);
+    expect(types().filter((type) => type === 'AWS::Lambda::EventSourceMapping')).toHaveLength(1);
+    expect(types()).not.toContain('AWS::SNS::Subscription');
+  });
+
+  test('no webhook: no function, no secret, no dead-letter queue, no outputs for them', () => {
+    expect(plain.notifications.webhook).toBeNull();
+    expect(types()).not.toContain('AWS::SecretsManager::Secret');
+    expect(types()).not.toContain('AWS::Lambda::EventInvokeConfig');
+    expect(types().filter((type) => type === 'AWS::SQS::Queue')).toHaveLength(1);
+    const outputs = Object.keys(Template.fromStack(plain).toJSON().Outputs);
+    expect(outputs).toEqual(expect.arrayContaining(['TopicArn', 'NotifyFailureQueueUrl']));
+    expect(outputs).not.toEqual(expect.arrayContaining(['WebhookSecretArn']));
+    expect(outputs).not.toEqual(expect.arrayContaining(['WebhookDeadLetterQueueUrl']));
+  });
+});
