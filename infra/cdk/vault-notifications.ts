@@ -32,7 +32,7 @@ export interface VaultNotificationsProps {
   logRetention: RetentionDays;
 }
 
-/** How the stream is read: see docs/deploy.md, "Notifications", for what each choice means when things fail. */
+/** How the stream is read: see the README, "Deploy to AWS", "Notifications", for what each choice means when things fail. */
 export const STREAM_READING = {
   batchSize: 100,
   /** Retries of a failing batch (halved by bisection) before its pointers go to the failure queue. */
@@ -45,7 +45,7 @@ export const STREAM_READING = {
 export const WEBHOOK_RETRIES = 2;
 
 /** What the webhook secret holds until someone puts the real URL there; not a URL, so nothing is posted. */
-export const WEBHOOK_SECRET_PLACEHOLDER = 'unset: put the chat webhook https:// URL here (docs/deploy.md)';
+export const WEBHOOK_SECRET_PLACEHOLDER = 'unset: put the chat webhook https:// URL here (README, Deploy to AWS)';
 
 /**
  * The only stream records that can become events (shared/aws/stream-changes.ts): a version item
