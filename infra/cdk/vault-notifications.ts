@@ -45,7 +45,8 @@ export const STREAM_READING = {
 export const WEBHOOK_RETRIES = 2;
 
 /** What the webhook secret holds until someone puts the real URL there; not a URL, so nothing is posted. */
-export const WEBHOOK_SECRET_PLACEHOLDER = 'unset: put the chat webhook https:// URL here (README, Deploy to AWS)';
+export const WEBHOOK_SECRET_PLACEHOLDER =
+  'unset: put the chat webhook https:// URL here (README, Deploy to AWS)';
 
 /**
  * The only stream records that can become events (shared/aws/stream-changes.ts): a version item
