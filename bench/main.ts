@@ -1,0 +1,195 @@
+/** The bench's driver: options, the shared emulators and server, each section in turn, then the report. */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { serveVault, startEmulators } from '#infra/local/local-vault';
+import { type BenchResults, machineDescription, type RunInfo, writeReport } from './lib/report';
+import { GiB, MiB, parseSize } from './lib/stats';
+import { awsCalls } from './sections/aws-calls';
+import { bytes } from './sections/bytes';
+import { coldStart } from './sections/cold-start';
+import { contention } from './sections/contention';
+import { listing } from './sections/listing';
+import { lockScale } from './sections/lock-scale';
+
+export const SECTIONS = ['cold-start', 'calls', 'contention', 'locks', 'listing', 'bytes'] as const;
+export type SectionName = (typeof SECTIONS)[number];
+
+export interface BenchOptions {
+  quick: boolean;
+  only: Set<SectionName>;
+  lockCounts: number[];
+  fileCounts: number[];
+  contentionUsers: number;
+  contentionRounds: number;
+  byteSizes: number[];
+  coldStartRuns: number;
+  outDir: string;
+}
+
+const BENCH_DIR = __dirname;
+const SECRET = 'camvault-bench-secret';
+
+export const parseOptions = (argv: string[]): BenchOptions => {
+  const flags = new Map<string, string>();
+  for (const arg of argv) {
+    const match = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
+    if (!match?.[1])
+      throw new Error(`unknown argument "${arg}" (try --quick, --only=locks,calls, --sizes=256M)`);
+    flags.set(match[1], match[2] ?? 'true');
+  }
+  for (const flag of flags.keys()) {
+    if (!['quick', 'only', 'sizes', 'out'].includes(flag)) throw new Error(`unknown flag --${flag}`);
+  }
+  const quick = flags.get('quick') === 'true';
+  const only = new Set<SectionName>();
+  for (const name of (flags.get('only') ?? SECTIONS.join(',')).split(',')) {
+    if (!SECTIONS.includes(name as SectionName))
+      throw new Error(`unknown section "${name}"; sections: ${SECTIONS.join(', ')}`);
+    only.add(name as SectionName);
+  }
+  return {
+    quick,
+    only,
+    lockCounts: quick ? [100, 1000, 10_000] : [100, 1000, 10_000, 100_000],
+    fileCounts: quick ? [100, 1000, 10_000] : [1000, 10_000, 100_000],
+    contentionUsers: quick ? 200 : 1000,
+    contentionRounds: quick ? 1 : 3,
+    byteSizes: flags.has('sizes')
+      ? (flags.get('sizes') as string).split(',').map(parseSize)
+      : quick
+        ? [64 * MiB, 256 * MiB]
+        : [1 * GiB, 2 * GiB],
+    coldStartRuns: quick ? 3 : 11,
+    outDir: resolve(
+      flags.get('out') ?? (quick ? join(BENCH_DIR, '..', 'test-artifacts', 'bench-quick') : BENCH_DIR),
+    ),
+  };
+};
+
+export const main = async (argv: string[]): Promise<void> => {
+  const options = parseOptions(argv);
+  const startedAt = new Date();
+  const loadAtStart = loadavg()[0] ?? 0;
+  const started = performance.now();
+  const log = (line: string) => console.log(line);
+  const work = await mkdtemp(join(tmpdir(), 'camvault-bench-'));
+  const results: BenchResults = {};
+  const sectionSeconds: Partial<Record<SectionName, number>> = {};
+  log(
+    `camvault bench (${options.quick ? 'quick' : 'full'}): ${[...options.only].join(', ')}; work in ${work}`,
+  );
+
+  const run = async <T>(name: SectionName, work: () => Promise<T>, store: (result: T) => void) => {
+    if (!options.only.has(name)) return;
+    log(`\n== ${name}`);
+    const sectionStarted = performance.now();
+    store(await work());
+    sectionSeconds[name] = (performance.now() - sectionStarted) / 1000;
+    log(`   (${sectionSeconds[name]?.toFixed(0)} s)`);
+  };
+
+  let stopEmulators = async (): Promise<void> => undefined;
+  let closeServer = async (): Promise<void> => undefined;
+  try {
+    // First, while nothing else runs: fresh Node processes loading bundles are sensitive to a busy machine.
+    await run(
+      'cold-start',
+      () => coldStart({ runs: options.coldStartRuns, log }),
+      (rows) => {
+        results.coldStart = rows;
+      },
+    );
+
+    const needsEmulators = ['calls', 'contention', 'locks', 'listing', 'bytes'].some((name) =>
+      options.only.has(name as SectionName),
+    );
+    if (needsEmulators) {
+      const emulators = await startEmulators({ dataDir: null, s3Directory: join(work, 's3') });
+      stopEmulators = emulators.stop;
+      const endpoints = emulators.endpoints;
+      let url = '';
+      if (options.only.has('contention') || options.only.has('bytes')) {
+        const served = await serveVault({
+          endpoints,
+          table: 'camvault-bench',
+          bucket: 'camvault-bench',
+          jwtSecret: SECRET,
+          environment: {
+            CAMVAULT_MAX_UPLOAD_BYTES: String(Math.max(...options.byteSizes, 5 * GiB)),
+          },
+        });
+        closeServer = served.close;
+        url = served.url;
+      }
+      await run(
+        'calls',
+        () => awsCalls(endpoints),
+        (rows) => {
+          results.calls = rows;
+        },
+      );
+      await run(
+        'contention',
+        () =>
+          contention({
+            url,
+            secret: SECRET,
+            users: options.contentionUsers,
+            rounds: options.contentionRounds,
+            log,
+          }),
+        (result) => {
+          results.contention = result;
+        },
+      );
+      await run(
+        'locks',
+        () => lockScale(endpoints, { counts: options.lockCounts, work, warmupMs: 3000, log }),
+        (points) => {
+          results.locks = points;
+        },
+      );
+      await run(
+        'listing',
+        () => listing(endpoints, { counts: options.fileCounts, work, log }),
+        (points) => {
+          results.listing = points;
+        },
+      );
+      await run(
+        'bytes',
+        () =>
+          bytes({ url, secret: SECRET, sizes: options.byteSizes, rounds: options.quick ? 1 : 2, work, log }),
+        (rows) => {
+          results.bytes = rows;
+        },
+      );
+    }
+  } finally {
+    await closeServer();
+    await stopEmulators();
+    await rm(work, { recursive: true, force: true });
+  }
+
+  const info: RunInfo = {
+    mode: options.quick ? 'quick' : 'full',
+    startedAt: startedAt.toISOString(),
+    totalSeconds: (performance.now() - started) / 1000,
+    sectionSeconds,
+    machine: machineDescription(),
+    loadAverage: [loadAtStart, loadavg()[0] ?? 0],
+    options: {
+      lockCounts: options.lockCounts,
+      fileCounts: options.fileCounts,
+      contentionUsers: options.contentionUsers,
+      contentionRounds: options.contentionRounds,
+      byteSizes: options.byteSizes,
+      coldStartRuns: options.coldStartRuns,
+    },
+  };
+  await mkdir(options.outDir, { recursive: true });
+  const written = await writeReport(options.outDir, info, results);
+  await writeFile(join(options.outDir, 'results.json'), `${JSON.stringify({ info, results }, null, 2)}\n`);
+  log(`\nwrote ${written.join(', ')} in ${info.totalSeconds.toFixed(0)} s`);
+};

@@ -1,0 +1,204 @@
+/**
+ * 3. AWS calls per operation: the vault's core on clients whose middleware stack counts every request
+ * that leaves the process (and every URL presigned without one).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { EmulatorEndpoints } from '#infra/local/local-vault';
+import { AwsCallCounter, type CallCounts, describeCalls, totalCalls } from '../lib/aws-call-counter';
+import { caller, createBenchVault, fileName } from '../lib/environment';
+
+export interface CallsRow {
+  operation: string;
+  calls: number;
+  detail: string;
+  signedLocally: string;
+  /** The issue's target (at most this many calls), where it sets one. */
+  target: number | null;
+  note: string;
+}
+
+const HEAD_OBJECT = 'HeadObjectCommand';
+
+export const awsCalls = async (endpoints: EmulatorEndpoints): Promise<CallsRow[]> => {
+  const bench = await createBenchVault(endpoints, 'calls');
+  const counter = new AwsCallCounter();
+  counter.attach(bench.clients.dynamodb, 'DynamoDB');
+  counter.attach(bench.clients.s3, 'S3');
+
+  // S3 answers HeadObject (checksum mode) with the SHA-256 it verified when the object was PUT with a
+  // signed checksum; s3rver answers without one, so the core falls back to reading the object to hash
+  // it. When `reportChecksum` is on, this middleware fills in what S3 would have said (the object's key
+  // is its SHA-256), so the count shows the path the core takes on AWS.
+  let reportChecksum = false;
+  bench.clients.s3.middlewareStack.add(
+    (next, context) => async (args) => {
+      const result = await next(args);
+      if (reportChecksum && context.commandName === HEAD_OBJECT) {
+        const key = String((args.input as { Key?: string }).Key ?? '');
+        const output = result.output as { ChecksumSHA256?: string };
+        output.ChecksumSHA256 ??= Buffer.from(key.replace(/^blobs\//, ''), 'hex').toString('base64');
+      }
+      return result;
+    },
+    { step: 'initialize', name: 'camvaultBenchS3ReportsChecksum' },
+  );
+
+  const owner = caller('alice');
+  const other = caller('bob');
+  const admin = caller('admin', true);
+  const name = fileName('calls/Part A.mcam');
+  const rows: CallsRow[] = [];
+  const record = (operation: string, counts: CallCounts, target: number | null, note = '') => {
+    rows.push({
+      operation,
+      calls: totalCalls(counts.sent),
+      detail: describeCalls(counts.sent),
+      signedLocally: counts.signedLocally.size === 0 ? '' : describeCalls(counts.signedLocally),
+      target,
+      note,
+    });
+  };
+  const put = async (url: string, headers: Record<string, string>, bytes: Buffer) => {
+    const response = await fetch(url, { method: 'PUT', headers, body: bytes });
+    if (response.status !== 200)
+      throw new Error(`PUT to storage: ${response.status} ${await response.text()}`);
+  };
+  const newBytes = () => randomBytes(64 * 1024);
+  const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+  try {
+    // A new file: staging, then check-in of version 1.
+    const first = newBytes();
+    const stagedNew = await counter.measure(() =>
+      bench.vault.stageUpload(owner, name, first.length, sha256(first)),
+    );
+    record(
+      'upload staging, new file',
+      stagedNew.counts,
+      null,
+      'GetItem finds no file; PutItem records the upload',
+    );
+    await put(stagedNew.result.url, stagedNew.result.headers, first);
+    await bench.vault.checkIn(owner, name, {
+      uploadId: stagedNew.result.uploadId,
+      message: 'v1',
+      keepLock: false,
+    });
+
+    record(
+      'checkout',
+      (await counter.measure(() => bench.vault.checkout(owner, name, 'editing'))).counts,
+      1,
+      'one conditional UpdateItem',
+    );
+    const conflict = await counter.measure(() =>
+      bench.vault.checkout(other, name, '').catch((error) => error),
+    );
+    record(
+      'checkout refused (409 LOCKED naming the holder)',
+      conflict.counts,
+      1,
+      'the holder comes back with the failed condition',
+    );
+
+    const second = newBytes();
+    const staged = await counter.measure(() =>
+      bench.vault.stageUpload(owner, name, second.length, sha256(second)),
+    );
+    record('upload staging, under the lock', staged.counts, null, 'the PUT URL is presigned locally');
+    await put(staged.result.url, staged.result.headers, second);
+    const checkedIn = await counter.measure(() =>
+      bench.vault.checkIn(owner, name, { uploadId: staged.result.uploadId, message: 'v2', keepLock: false }),
+    );
+    record(
+      'check-in on the emulators',
+      checkedIn.counts,
+      null,
+      's3rver reports no checksum, so the core reads the object back to hash it (the extra GetObject)',
+    );
+    const retried = await counter.measure(() =>
+      bench.vault.checkIn(owner, name, { uploadId: staged.result.uploadId, message: 'v2', keepLock: false }),
+    );
+    record('check-in retried after a lost response', retried.counts, null, 'answers the committed version');
+
+    await bench.vault.checkout(owner, name, 'again');
+    const third = newBytes();
+    const stagedAws = await bench.vault.stageUpload(owner, name, third.length, sha256(third));
+    await put(stagedAws.url, stagedAws.headers, third);
+    reportChecksum = true;
+    const checkedInAws = await counter.measure(() =>
+      bench.vault.checkIn(owner, name, { uploadId: stagedAws.uploadId, message: 'v3', keepLock: false }),
+    );
+    reportChecksum = false;
+    record(
+      'check-in, the AWS path',
+      checkedInAws.counts,
+      3,
+      'HeadObject answers with the SHA-256 S3 verified (filled in by a bench middleware: s3rver does not)',
+    );
+
+    await bench.vault.checkout(owner, name, 'to undo');
+    record(
+      'undo (release own lock)',
+      (await counter.measure(() => bench.vault.releaseLock(owner, name, false))).counts,
+      1,
+      '',
+    );
+
+    await bench.vault.checkout(owner, name, 'to release');
+    record(
+      'check-in without upload (release)',
+      (
+        await counter.measure(() =>
+          bench.vault.checkIn(owner, name, { uploadId: null, message: '', keepLock: false }),
+        )
+      ).counts,
+      1,
+      '',
+    );
+
+    await bench.vault.checkout(other, name, 'to break');
+    record(
+      'break (admin, force)',
+      (await counter.measure(() => bench.vault.releaseLock(admin, name, true))).counts,
+      null,
+      "the owner's release is tried first; its failure shows the lock to break",
+    );
+
+    record(
+      'list page',
+      (
+        await counter.measure(() =>
+          bench.vault.listFiles({ prefix: '', status: null, limit: 100, cursor: null }),
+        )
+      ).counts,
+      1,
+      'one Query of the name index',
+    );
+    record(
+      'list page, status=checked_out',
+      (
+        await counter.measure(() =>
+          bench.vault.listFiles({ prefix: '', status: 'checked_out', limit: 100, cursor: null }),
+        )
+      ).counts,
+      1,
+      'the status is a filter on the same Query',
+    );
+    record(
+      'download link (latest)',
+      (await counter.measure(() => bench.vault.download(name, null))).counts,
+      1,
+      'GetItem for the version; the GET URL is presigned locally',
+    );
+    record(
+      'download link (given version)',
+      (await counter.measure(() => bench.vault.download(name, 1))).counts,
+      1,
+      '',
+    );
+  } finally {
+    await bench.drop();
+  }
+  return rows;
+};
