@@ -1,5 +1,5 @@
 /** The bench's driver: options, the shared emulators and server, each section in turn, then the report. */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { serveVault, startEmulators } from '#infra/local/local-vault';
@@ -25,6 +25,8 @@ export interface BenchOptions {
   byteSizes: number[];
   coldStartRuns: number;
   outDir: string;
+  /** Write the report again from a run's results.json, measuring nothing. */
+  from: string | null;
 }
 
 const BENCH_DIR = __dirname;
@@ -39,7 +41,7 @@ export const parseOptions = (argv: string[]): BenchOptions => {
     flags.set(match[1], match[2] ?? 'true');
   }
   for (const flag of flags.keys()) {
-    if (!['quick', 'only', 'sizes', 'out'].includes(flag)) throw new Error(`unknown flag --${flag}`);
+    if (!['quick', 'only', 'sizes', 'out', 'from'].includes(flag)) throw new Error(`unknown flag --${flag}`);
   }
   const quick = flags.get('quick') === 'true';
   const only = new Set<SectionName>();
@@ -61,6 +63,7 @@ export const parseOptions = (argv: string[]): BenchOptions => {
         ? [64 * MiB, 256 * MiB]
         : [1 * GiB, 2 * GiB],
     coldStartRuns: quick ? 3 : 11,
+    from: flags.has('from') ? resolve(flags.get('from') as string) : null,
     outDir: resolve(
       flags.get('out') ?? (quick ? join(BENCH_DIR, '..', 'test-artifacts', 'bench-quick') : BENCH_DIR),
     ),
@@ -69,6 +72,17 @@ export const parseOptions = (argv: string[]): BenchOptions => {
 
 export const main = async (argv: string[]): Promise<void> => {
   const options = parseOptions(argv);
+  if (options.from) {
+    // The same figures, written again (after a change to the report's wording or charts).
+    const saved = JSON.parse(await readFile(options.from, 'utf8')) as {
+      info: RunInfo;
+      results: BenchResults;
+    };
+    await mkdir(options.outDir, { recursive: true });
+    const written = await writeReport(options.outDir, saved.info, saved.results);
+    console.log(`wrote ${written.join(', ')} from ${options.from}`);
+    return;
+  }
   const startedAt = new Date();
   const loadAtStart = loadavg()[0] ?? 0;
   const started = performance.now();
@@ -80,11 +94,18 @@ export const main = async (argv: string[]): Promise<void> => {
     `camvault bench (${options.quick ? 'quick' : 'full'}): ${[...options.only].join(', ')}; work in ${work}`,
   );
 
+  const failures: Partial<Record<SectionName, string>> = {};
+  /** Runs one section; a section that fails is reported as failed, and the others still run. */
   const run = async <T>(name: SectionName, work: () => Promise<T>, store: (result: T) => void) => {
     if (!options.only.has(name)) return;
     log(`\n== ${name}`);
     const sectionStarted = performance.now();
-    store(await work());
+    try {
+      store(await work());
+    } catch (error) {
+      failures[name] = (error as Error).stack ?? String(error);
+      log(`   FAILED: ${failures[name]}`);
+    }
     sectionSeconds[name] = (performance.now() - sectionStarted) / 1000;
     log(`   (${sectionSeconds[name]?.toFixed(0)} s)`);
   };
@@ -177,6 +198,7 @@ export const main = async (argv: string[]): Promise<void> => {
     startedAt: startedAt.toISOString(),
     totalSeconds: (performance.now() - started) / 1000,
     sectionSeconds,
+    failures,
     machine: machineDescription(),
     loadAverage: [loadAtStart, loadavg()[0] ?? 0],
     options: {
@@ -192,4 +214,8 @@ export const main = async (argv: string[]): Promise<void> => {
   const written = await writeReport(options.outDir, info, results);
   await writeFile(join(options.outDir, 'results.json'), `${JSON.stringify({ info, results }, null, 2)}\n`);
   log(`\nwrote ${written.join(', ')} in ${info.totalSeconds.toFixed(0)} s`);
+  if (Object.keys(failures).length > 0) {
+    log(`failed: ${Object.keys(failures).join(', ')}`);
+    process.exitCode = 1;
+  }
 };

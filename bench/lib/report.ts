@@ -27,6 +27,8 @@ export interface RunInfo {
   startedAt: string;
   totalSeconds: number;
   sectionSeconds: Record<string, number>;
+  /** Sections that failed, with the error. */
+  failures: Record<string, string>;
   machine: Record<string, string>;
   /** The 1-minute load average when the run started and when it ended. */
   loadAverage: [number, number];
@@ -392,7 +394,7 @@ emulator on ${cpus().length} cores (the p50 is about half the burst's length, as
       upRatioWhole: (result.directPut.seconds + result.directCheckinSeconds) / result.cliAdd.seconds,
       downRatio: result.directGet.seconds / result.cliGet.seconds,
       downRatioFsync: result.directGetFsync.seconds / result.cliGet.seconds,
-      peak: Math.max(result.cliAdd.peakRssMiB, result.cliGet.peakRssMiB),
+      peak: result.cliPeakRssMiB,
     }));
     for (const row of rows) {
       const size = formatBytes(row.result.sizeBytes);
@@ -411,12 +413,12 @@ emulator on ${cpus().length} cores (the p50 is about half the burst's length, as
       targets.push({
         item: `5. CLI peak RSS, ${size}`,
         target: '≤ 100 MB',
-        measured: `${(row.peak * 1.048576).toFixed(0)} MB (${row.peak.toFixed(0)} MiB)`,
+        measured: `${(row.peak * 1.048576).toFixed(1)} MB (${row.peak.toFixed(1)} MiB)`,
         met: row.peak * 1.048576 <= 100,
       });
     }
     const seconds = (value: number) => `${value.toFixed(1)} s`;
-    const mb = (mib: number) => `${(mib * 1.048576).toFixed(0)} MB`;
+    const mb = (mib: number) => `${(mib * 1.048576).toFixed(1)} MB`;
     const largest = rows[rows.length - 1] as (typeof rows)[number];
     const big = largest.result;
     const gib = big.sizeBytes / GiB;
@@ -449,9 +451,11 @@ off the event loop (a worker thread) or a faster machine, not skipping it.`);
 \`camvault --help\` alone peaks at ${mb(big.cliStartPeakRssMiB)} (Node.js, TypeScript compiled at start
 by tsx, commander), and a bare node:http process moving the same bytes at ${rows.map((row) => mb(Math.max(row.result.directPut.peakRssMiB, row.result.directGet.peakRssMiB))).join(' / ')}.
 ${
-  Math.max(...rows.map((row) => row.peak)) - Math.min(...rows.map((row) => row.peak)) < 10
-    ? 'Memory does not grow with the file (1 MiB chunks; within 10 MiB from the smallest size to the largest), so what would close it is a smaller start: shipping the CLI compiled to JavaScript instead of loading it through tsx.'
-    : 'Memory grows with the file here, which streaming in 1 MiB chunks should not do: look for a buffer that keeps up with the transfer.'
+  Math.max(...rows.map((row) => row.result.cliAdd.peakRssMiB)) -
+    Math.min(...rows.map((row) => row.result.cliAdd.peakRssMiB)) <
+  10
+    ? `It does not grow with the file (\`add\` peaked at ${rows.map((row) => mb(row.result.cliAdd.peakRssMiB)).join(' / ')} in its fastest runs, 1 MiB chunks), so most of it is the start; what would close it is a smaller start: shipping the CLI compiled to JavaScript instead of loading it through tsx.`
+    : 'It grows with the file here, which streaming in 1 MiB chunks should not do: look for a buffer that keeps up with the transfer.'
 }`);
     }
     sections.push(`## 5. Bytes through the CLI
@@ -513,7 +517,8 @@ ${table(
     'CLI add, its own side',
     'check-in of the CLI (per round)',
     'check-in of the direct upload (per round)',
-    'CLI peak RSS add / get',
+    'CLI peak RSS add / get (fastest runs)',
+    'CLI peak RSS, any run',
     '`camvault --help` peak RSS',
     'direct peak RSS PUT / GET',
   ],
@@ -526,10 +531,16 @@ ${table(
     result.cliCheckinSeconds.map(seconds).join(', '),
     result.directCheckinRuns.map(seconds).join(', '),
     `${result.cliAdd.peakRssMiB.toFixed(0)} / ${result.cliGet.peakRssMiB.toFixed(0)} MiB`,
+    `${result.cliPeakRssMiB.toFixed(0)} MiB`,
     `${result.cliStartPeakRssMiB.toFixed(0)} MiB`,
     `${result.directPut.peakRssMiB.toFixed(0)} / ${result.directGet.peakRssMiB.toFixed(0)} MiB`,
   ]),
-)}`);
+)}${
+  (transfers[transfers.length - 1]?.serverErrors.length ?? 0) > 0
+    ? `\n\nThe server answered 5xx during these transfers (each time the check-in was retried once and then
+succeeded): ${transfers[transfers.length - 1]?.serverErrors.map((error) => `\`${error}\``).join('; ')}.`
+    : ''
+}`);
   }
 
   // 6. Cold start.
@@ -633,7 +644,13 @@ Every comparison below is a ratio of two figures measured in this run on this ma
 times are context only: they come from emulators (DynamoDB Local, s3rver) on a small machine, not
 from AWS. The charts are drawn by the run itself (\`bench/lib/svg-chart.ts\`).
 
-## Targets
+${
+  Object.keys(info.failures).length > 0
+    ? `## Sections that failed\n\n${Object.entries(info.failures)
+        .map(([name, error]) => `- **${name}**: \`${error.split('\n')[0]}\``)
+        .join('\n')}\n\n`
+    : ''
+}## Targets
 
 ${table(
   ['', 'target', 'measured', ''],

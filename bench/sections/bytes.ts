@@ -42,6 +42,10 @@ export interface BytesResult {
   directCheckinRuns: number[];
   /** Every `camvault get`, in seconds. */
   cliGetRuns: number[];
+  /** The highest peak RSS of any CLI process of this size, over every round. */
+  cliPeakRssMiB: number;
+  /** 5xx answers met so far (each retried once). */
+  serverErrors: string[];
   directGet: Measured;
   /** The direct GET, then fsync: the durability `camvault get` gives before it renames the file. */
   directGetFsync: Measured;
@@ -98,6 +102,7 @@ export const bytes = async (options: {
     CAMVAULT_CONFIG_DIR: join(options.work, 'cli-config'),
   };
   const results: BytesResult[] = [];
+  const serverErrors: string[] = [];
   const starts: Measured[] = [];
   for (let run = 0; run < 3; run++)
     starts.push(await runMeasured('cli start', [CLI, '--help'], options.work, cliEnv));
@@ -161,7 +166,12 @@ export const bytes = async (options: {
               ),
             ),
           );
-          const checkin = await api.checkin(directName, { uploadId: staged.body.uploadId });
+          // A check-in is safe to repeat; a 5xx is noted (it is a finding) and the check-in retried once.
+          let checkin = await api.checkin(directName, { uploadId: staged.body.uploadId });
+          if (checkin.status >= 500) {
+            serverErrors.push(`check-in of ${directName}: ${checkin.status} ${JSON.stringify(checkin.body)}`);
+            checkin = await api.checkin(directName, { uploadId: staged.body.uploadId });
+          }
           if (checkin.status !== 200) throw new Error(`check-in of ${directName}: ${checkin.status}`);
           checkins.push(checkin.ms / 1000);
         };
@@ -240,6 +250,11 @@ export const bytes = async (options: {
         cliAddClientSeconds,
         cliCheckinSeconds: cliCheckins,
         cliGetRuns: cliGets.map((run) => run.seconds),
+        cliPeakRssMiB: Math.max(
+          ...adds.map((run) => run.peakRssMiB),
+          ...cliGets.map((run) => run.peakRssMiB),
+        ),
+        serverErrors: [...serverErrors],
         directCheckinRuns: checkins,
         rounds: options.rounds,
         cliAdd,

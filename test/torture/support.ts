@@ -23,11 +23,15 @@ export const tortureParameter = (variable: string, full: number, small: number):
 
 const ARTIFACTS = join(__dirname, '..', '..', 'test-artifacts', 'torture');
 
-/** Writes `<name>.json` and `<name>.md` under test-artifacts/torture/ (git-ignored); returns the .md path. */
+/**
+ * Writes `<name>-full.{md,json}` or `<name>-small.{md,json}` under test-artifacts/torture/ (git-ignored),
+ * so that `npm test` never overwrites what `npm run torture` found; returns the .md path.
+ */
 export const writeTortureReport = (name: string, data: unknown, markdown: string): string => {
   mkdirSync(ARTIFACTS, { recursive: true });
-  writeFileSync(join(ARTIFACTS, `${name}.json`), `${JSON.stringify(data, null, 2)}\n`);
-  const path = join(ARTIFACTS, `${name}.md`);
+  const file = `${name}-${isFullTorture() ? 'full' : 'small'}`;
+  writeFileSync(join(ARTIFACTS, `${file}.json`), `${JSON.stringify(data, null, 2)}\n`);
+  const path = join(ARTIFACTS, `${file}.md`);
   writeFileSync(path, markdown);
   return path;
 };
