@@ -131,6 +131,31 @@ const bad: BadRequest[] = [
     code: 'BAD_REQUEST',
   },
   { label: '400 before 404', path: '/download/missing.txt', status: 400, code: 'BAD_REQUEST' },
+  {
+    label: 'upload of a new name Windows cannot hold',
+    method: 'POST',
+    path: '/uploads',
+    body: { name: 'Plate #2.mcam', sizeBytes: 1, sha256: validSha },
+    status: 400,
+    code: 'BAD_REQUEST',
+  },
+  {
+    label: 'upload of a new name with a device name folder',
+    method: 'POST',
+    path: '/uploads',
+    body: { name: 'nul/x.mcam', sizeBytes: 1, sha256: validSha },
+    status: 400,
+    code: 'BAD_REQUEST',
+  },
+  { label: 'line separator in a name', path: '/files/a%E2%80%A8b.mcam', status: 400, code: 'BAD_REQUEST' },
+  {
+    label: 'newline in a name',
+    method: 'DELETE',
+    path: '/locks/a%0Ab.mcam',
+    status: 400,
+    code: 'BAD_REQUEST',
+  },
+  { label: '34 segments', path: `/files/${'d/'.repeat(33)}x.mcam`, status: 400, code: 'BAD_REQUEST' },
   // Bodies
   {
     label: 'truncated JSON',
