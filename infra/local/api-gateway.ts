@@ -155,10 +155,13 @@ export const buildEvent = (input: {
   for (const [name, value] of Object.entries(request.headers)) {
     if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
   }
-  const query: Record<string, string> = {};
+  // A Map, not assignments to an object: `?__proto__=x` must stay a parameter (an unknown one, 400).
+  const repeated = new Map<string, string>();
   for (const [name, value] of new URLSearchParams(rawQueryString)) {
-    query[name] = name in query ? `${query[name]},${value}` : value;
+    const earlier = repeated.get(name);
+    repeated.set(name, earlier === undefined ? value : `${earlier},${value}`);
   }
+  const query: Record<string, string> = Object.fromEntries(repeated);
   const routeKey = `${matched.route.method} ${matched.route.path}`;
   const now = new Date();
   const isText = body.length === 0 || TEXT_BODY.test(headers['content-type'] ?? 'application/json');

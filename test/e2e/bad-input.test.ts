@@ -337,6 +337,13 @@ const bad: BadRequest[] = [
   },
   { label: 'unknown query parameter', path: '/files?stat=available', status: 400, code: 'BAD_REQUEST' },
   {
+    label: 'a __proto__ query parameter',
+    path: '/files/existing.mcam?__proto__=%20',
+    status: 400,
+    code: 'BAD_REQUEST',
+  },
+  { label: 'a constructor query parameter', path: '/files?constructor=x', status: 400, code: 'BAD_REQUEST' },
+  {
     label: 'query on a route without any',
     method: 'POST',
     path: '/checkout/existing.mcam?force=true',
