@@ -1,11 +1,20 @@
 /** A client of the HTTP contract (shared/api.md), and nothing else: JSON over node:http, errors as CliErrors. */
 import type { Download, FileStatus, Lock, Upload, VaultFile, Version } from '#shared/model';
+import { nameAddressProblem } from '#shared/names';
 import type { Connection } from './config';
 import { apiError, CliError, EXIT, otherError } from './errors';
 import { networkCause, openRequest, readText } from './http';
 
-/** `{name}` in a URL: each segment percent-encoded, slashes kept. */
-export const encodeName = (name: string): string => name.split('/').map(encodeURIComponent).join('/');
+/**
+ * `{name}` in a URL: each segment percent-encoded, slashes kept. A name the URL would change (a `.`
+ * or `..` segment is resolved before it is sent, so `x/../y.mcam` would act on `y.mcam`) or that
+ * breaks another name rule is refused here, with the server's message, before anything is sent.
+ */
+export const encodeName = (name: string): string => {
+  const problem = nameAddressProblem(name);
+  if (problem !== null) throw new CliError(problem, EXIT.usage, 'BAD_REQUEST');
+  return name.split('/').map(encodeURIComponent).join('/');
+};
 
 const USER_AGENT = 'camvault-cli/0.1';
 const API_TIMEOUT_MS = 60_000;

@@ -1,7 +1,7 @@
 /**
  * The one route table: the CDK stack makes a function and an HTTP API route of each entry, and the
  * local server serves the same handlers from it, so the two cannot drift. Paths are in API Gateway's
- * syntax; `{name+}` takes the rest of the path, slashes included.
+ * syntax; `{name+}` takes the rest of the path, slashes included (see `RouteDefinition.path`).
  */
 
 export type TableAction =
@@ -14,7 +14,19 @@ export type TableAction =
 export interface RouteDefinition {
   /** Names the function and its construct. */
   id: string;
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /**
+   * In API Gateway's syntax, matched on the path as sent (the local router: infra/local/api-gateway.ts):
+   * - a literal segment matches itself;
+   * - `{id}` matches exactly one non-empty segment, e.g. `POST /restore/{fileId}`;
+   * - `{name+}` (greedy, last segment only) matches the non-empty rest of the path, slashes
+   *   included, exactly as sent: `.`, `..` and empty segments are not resolved but handed over, so
+   *   the handler's rules refuse them (400) rather than the path naming another file. A trailing `/`
+   *   is handed over too: a folder-prefix route such as `PUT /rules/{prefix+}` receives `a/b/` and
+   *   checks it with `parseFolderPrefix` (a `/` at the end is the one empty segment that parser
+   *   allows), where a `{name+}` route's `parseFileName` refuses it.
+   * Parameters reach the handler percent-decoded, as API Gateway decodes them.
+   */
   path: string;
   /** The handler's source, relative to the repository root; it exports `handler`. */
   entry: string;

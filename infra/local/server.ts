@@ -10,7 +10,13 @@ import type { Context } from 'aws-lambda';
 import type { HttpEvent, HttpResult } from '#shared/http/route';
 import { jsonResponse } from '#shared/http/route';
 import type { RouteDefinition } from '../routes';
-import { buildEvent, createRouter } from './api-gateway';
+import {
+  buildEvent,
+  createRouter,
+  decodePath,
+  decodePathParameters,
+  splitRequestTarget,
+} from './api-gateway';
 import { verifyToken } from './jwt';
 
 export type LambdaHandler = (event: HttpEvent, context: Context) => Promise<HttpResult>;
@@ -87,15 +93,12 @@ export interface LocalApiOptions {
 export const createLocalApi = (options: LocalApiOptions) => {
   const match = createRouter(options.routes);
   return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
-    const url = new URL(request.url ?? '/', 'http://localhost');
+    // The path exactly as sent: `new URL()` would resolve `.`/`..` segments (`%2E` ones too) and so
+    // act on another file than the one named (contract v2, "The path is read as sent").
+    const { rawPath, rawQueryString } = splitRequestTarget(request.url ?? '/');
     const method = request.method ?? 'GET';
-    let path: string | null;
-    try {
-      path = decodeURIComponent(url.pathname);
-    } catch {
-      path = null;
-    }
-    const page = method === 'GET' && path !== null ? options.extraPages?.get(path) : undefined;
+    const pagePath = method === 'GET' ? decodePath(rawPath) : null;
+    const page = pagePath !== null ? options.extraPages?.get(pagePath) : undefined;
     if (page) {
       const { status = 200, contentType, body } = page(request);
       response.writeHead(status, {
@@ -105,9 +108,10 @@ export const createLocalApi = (options: LocalApiOptions) => {
       });
       return void response.end(body);
     }
-    // A path that does not decode still picks its route, so that a missing token is 401 before it is 400.
-    const matched = match(method, path ?? url.pathname);
-    if (!matched) return gatewayError(response, 404, 'NOT_FOUND', `no route ${method} ${url.pathname}`);
+    // Routes match on the raw segments, so a path that does not decode still picks its route and a
+    // missing token is 401 before the path is 400.
+    const matched = match(method, rawPath);
+    if (!matched) return gatewayError(response, 404, 'NOT_FOUND', `no route ${method} ${rawPath}`);
 
     let claims = null;
     if (matched.route.authenticated) {
@@ -116,12 +120,13 @@ export const createLocalApi = (options: LocalApiOptions) => {
       if ('error' in verified) return gatewayError(response, 401, 'UNAUTHORIZED', verified.error);
       claims = verified.claims;
     }
-    if (path === null)
+    const pathParameters = decodePathParameters(matched.rawPathParameters);
+    if (pathParameters === null)
       return gatewayError(response, 400, 'BAD_REQUEST', 'the path is not valid percent-encoding');
     const body = await readBody(request);
     if (body === null) return gatewayError(response, 413, 'PAYLOAD_TOO_LARGE', 'request body is too large');
 
-    const event = buildEvent({ request, path, rawQueryString: url.search.slice(1), matched, claims, body });
+    const event = buildEvent({ request, rawPath, rawQueryString, matched, pathParameters, claims, body });
     const handler = options.handlers.get(matched.route.id);
     if (!handler) throw new Error(`no handler loaded for route ${matched.route.id}`);
     send(response, await handler(event, lambdaContext(matched.route.id)));

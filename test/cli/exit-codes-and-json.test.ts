@@ -193,10 +193,26 @@ describe('exit codes, each with one line naming the cause', () => {
     ['a bad --status', ['ls', '--status', 'lost'], /Allowed choices are available, checked_out/],
     ['a version that is not a number', ['get', 'codes/Held.mcam', '--version', 'two'], /at least 1/],
     ['a name the vault refuses', ['info', 'notes.txt'], /must end in one of: \.mcam/],
+    // A URL would resolve these to codes/Held.mcam (held by alice: a 3) before anything is sent.
+    [
+      'a name with a .. segment',
+      ['checkout', 'codes/x/../Held.mcam'],
+      /must not contain a \. or \.\. segment/,
+    ],
+    ['a name with a . segment', ['undo', 'codes/./Held.mcam'], /must not contain a \. or \.\. segment/],
   ])('2 for %s', async (_case, args, message) => {
     const result = await bob.run(args);
     expect(result.code).toBe(2);
     expect(oneErrorLine(result)).toMatch(message);
+  });
+
+  test('2 for an add of a new name Windows cannot hold', async () => {
+    await writeFile(bob.path('plate.mcam'), 'x');
+    const result = await bob.run(['add', 'plate.mcam', 'codes/Plate #2.mcam', '--json']);
+    expect(result.code).toBe(2);
+    expect(JSON.parse(result.stderr.trim())).toMatchObject({
+      error: { code: 'BAD_REQUEST', message: 'name must not contain "#" (a URL cannot address it)' },
+    });
   });
 
   test.each([

@@ -131,6 +131,31 @@ const bad: BadRequest[] = [
     code: 'BAD_REQUEST',
   },
   { label: '400 before 404', path: '/download/missing.txt', status: 400, code: 'BAD_REQUEST' },
+  {
+    label: 'upload of a new name Windows cannot hold',
+    method: 'POST',
+    path: '/uploads',
+    body: { name: 'Plate #2.mcam', sizeBytes: 1, sha256: validSha },
+    status: 400,
+    code: 'BAD_REQUEST',
+  },
+  {
+    label: 'upload of a new name with a device name folder',
+    method: 'POST',
+    path: '/uploads',
+    body: { name: 'nul/x.mcam', sizeBytes: 1, sha256: validSha },
+    status: 400,
+    code: 'BAD_REQUEST',
+  },
+  { label: 'line separator in a name', path: '/files/a%E2%80%A8b.mcam', status: 400, code: 'BAD_REQUEST' },
+  {
+    label: 'newline in a name',
+    method: 'DELETE',
+    path: '/locks/a%0Ab.mcam',
+    status: 400,
+    code: 'BAD_REQUEST',
+  },
+  { label: '34 segments', path: `/files/${'d/'.repeat(33)}x.mcam`, status: 400, code: 'BAD_REQUEST' },
   // Bodies
   {
     label: 'truncated JSON',
@@ -311,6 +336,13 @@ const bad: BadRequest[] = [
     code: 'BAD_REQUEST',
   },
   { label: 'unknown query parameter', path: '/files?stat=available', status: 400, code: 'BAD_REQUEST' },
+  {
+    label: 'a __proto__ query parameter',
+    path: '/files/existing.mcam?__proto__=%20',
+    status: 400,
+    code: 'BAD_REQUEST',
+  },
+  { label: 'a constructor query parameter', path: '/files?constructor=x', status: 400, code: 'BAD_REQUEST' },
   {
     label: 'query on a route without any',
     method: 'POST',

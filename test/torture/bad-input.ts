@@ -111,22 +111,11 @@ const text = fc.string({ minLength: 1, maxLength: 20, unit: 'grapheme' });
 const CONTROL = fc
   .integer({ min: 0, max: 0x20 })
   .map((code) => String.fromCharCode(code === 0x20 ? 0x7f : code));
-/** Control characters other than line breaks (which the local router treats apart: see KNOWN_DEVIATIONS). */
+/** Control characters other than line breaks (which have a generator of their own). */
 const CONTROL_NOT_LINE_BREAK = CONTROL.filter((char) => char !== '\n' && char !== '\r');
-
-/**
- * `..` and `.` segments sent raw (or as %2E%2E) in a path. The local server resolves them before routing
- * (it reads the path with `new URL()`, which applies WHATWG dot-segment removal), so
- * `POST /checkout/./part.mcam` checks out part.mcam where the contract says 400 — a state change from
- * a malformed request. Off unless CAMVAULT_TORTURE_DOT_SEGMENTS=1 until infra/local/server.ts routes
- * on the raw path; the encoded forms the server does refuse (`..%2F`, `.%2F`) are always sent.
- */
-const DOT_SEGMENTS = process.env.CAMVAULT_TORTURE_DOT_SEGMENTS === '1';
 
 /** Answers the contract does not allow but the local server is known to give, and why. */
 export const KNOWN_DEVIATIONS = {
-  lineBreak:
-    "a path whose name holds a line terminator (%0A, %0D, U+2028, U+2029) matches no route locally (404): the router's `.+` does not match them",
   nobodyBrokenPath:
     'a token that names nobody with an undecodable path: the local gateway answers 400 for the path before the handler answers 401 for the token',
 } as const;
@@ -159,7 +148,7 @@ const badNames = (): fc.Arbitrary<Part<string>> =>
     bad(
       'line break',
       fc
-        .tuple(text, fc.nat(), fc.constantFrom('\n', '\r'))
+        .tuple(text, fc.nat(), fc.constantFrom('\n', '\r', '\r\n', '\u0085', '\u2028', '\u2029'))
         .map(([t, at, c]) => encodePath(`${insertAt(t, at, c)}.mcam`)),
     ),
     bad(
@@ -172,16 +161,13 @@ const badNames = (): fc.Arbitrary<Part<string>> =>
         .tuple(fc.constantFrom('..%2F', '%2e%2e%2f', '.%2F', '%2E%2E%2F', 'a/..%2F', 'a%2F..%2F'), text)
         .map(([dots, t]) => `${dots}${encodePath(`${t}.mcam`)}`),
     ),
-    ...(DOT_SEGMENTS
-      ? [
-          bad(
-            'dot segment',
-            fc
-              .tuple(fc.constantFrom('../', './', '%2E%2E/', '%2e/', 'a/../'), text)
-              .map(([dots, t]) => `${dots}${encodePath(`${t}.mcam`)}`),
-          ),
-        ]
-      : []),
+    // Sent raw (or %2E-encoded): the local server routes on the path as sent, never resolving them.
+    bad(
+      'dot segment',
+      fc
+        .tuple(fc.constantFrom('../', './', '%2E%2E/', '%2e/', '.%2E/', 'a/../', 'a/%2e%2E/'), text)
+        .map(([dots, t]) => `${dots}${encodePath(`${t}.mcam`)}`),
+    ),
     bad(
       'empty segment',
       fc.tuple(text, text).map(([a, b]) => `${encodePath(a)}//${encodePath(`${b}.mcam`)}`),
@@ -453,6 +439,27 @@ const bodies: Record<string, () => fc.Arbitrary<Part<string | undefined>>> = {
         ),
       ),
       bad(
+        'a new name Windows cannot hold',
+        fc
+          .oneof(
+            fc
+              .tuple(
+                text,
+                fc.nat(),
+                fc.constantFrom('<', '>', ':', '"', '|', '?', '*', '#', '\u0080', '\u009f'),
+              )
+              .map(([t, at, c]) => `${insertAt(t, at, c)}.mcam`),
+            fc
+              .tuple(
+                fc.constantFrom('', 'jobs/'),
+                fc.constantFrom('CON', 'prn', 'Aux', 'nul', 'COM0', 'com9', 'LPT5'),
+                fc.constantFrom('.mcam', '.old.mcam', '/part.mcam'),
+              )
+              .map(([folder, device, tail]) => `${folder}${device}${tail}`),
+          )
+          .map((name) => json({ name, sizeBytes: 1, sha256: VALID_SHA })),
+      ),
+      bad(
         'name not a string',
         notAString.map((n) => json({ name: n, sizeBytes: 1, sha256: VALID_SHA })),
       ),
@@ -662,19 +669,6 @@ export const requests = (): fc.Arbitrary<GeneratedRequest> =>
 /** A known deviation of the local server that explains `status` for this request, if any. */
 export const knownDeviation = (request: GeneratedRequest, status: number): string | null => {
   const what = new Set(request.defects.map((defect) => defect.what));
-  const path = request.path.split('?')[0] ?? '';
-  let decoded = '';
-  try {
-    decoded = decodeURIComponent(path);
-  } catch {
-    // An undecodable path is a defect of its own.
-  }
-  if (
-    status === 404 &&
-    /[\n\r\u2028\u2029]/.test(decoded) &&
-    !request.defects.some((d) => d.part === 'method')
-  )
-    return KNOWN_DEVIATIONS.lineBreak;
   if (status === 400 && what.has('token naming nobody') && what.has('broken percent-encoding'))
     return KNOWN_DEVIATIONS.nobodyBrokenPath;
   return null;
@@ -710,7 +704,6 @@ export interface BadInputReport {
   byStatus: Record<string, number>;
   byDefect: Record<string, number>;
   knownDeviations: Record<string, number>;
-  dotSegments: boolean;
   snapshotsCompared: number;
   seed: number;
   failure: string | null;
@@ -788,7 +781,6 @@ export const runBadInput = async (
     byStatus: byStatus.toJSON(),
     byDefect: byDefect.toJSON(),
     knownDeviations: deviations.toJSON(),
-    dotSegments: DOT_SEGMENTS,
     snapshotsCompared,
     seed,
     failure,

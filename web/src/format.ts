@@ -57,11 +57,5 @@ export const storageMessage = (status: number, xml: string): string => {
   return `storage refused the upload (HTTP ${status}${detail ? ` ${detail}` : ''})`;
 };
 
-/** The folder part of a name ("fixtures/" for "fixtures/Plate A.mcam"), '' at the top. */
-export const folderOf = (name: string): string => {
-  const slash = name.lastIndexOf('/');
-  return slash < 0 ? '' : name.slice(0, slash + 1);
-};
-
-/** The last segment of a name: what a download is saved as. */
-export const baseName = (name: string): string => name.slice(name.lastIndexOf('/') + 1);
+/** A name's folder ("fixtures/" for "fixtures/Plate A.mcam", '' at the top) and last segment, as the server reads them. */
+export { baseName, folderOf } from '../../shared/names';
