@@ -1,12 +1,13 @@
 import * as z from 'zod';
+import type { Vault } from '#shared/core/vault';
 import { badRequest } from '#shared/errors';
 import { fields, parseBody, parsePathName, parseQuery } from '#shared/http/request';
 import { httpRoute } from '#shared/http/route';
 import { vaultFromEnvironment } from '#shared/runtime';
-import type { Vault } from '#shared/vault';
 
 const body = z.strictObject({
   uploadId: z.string().min(1).max(100).optional(),
+  fromVersion: fields.versionNumber.optional(),
   message: fields.message.optional(),
   keepLock: z.boolean().optional(),
 });
@@ -15,11 +16,14 @@ export const checkin = (vault: Vault) =>
   httpRoute(async (event, caller) => {
     const name = parsePathName(event, vault.extensions);
     parseQuery(event, z.strictObject({}));
-    const { uploadId, message, keepLock } = parseBody(event, body);
+    const { uploadId, fromVersion, message, keepLock } = parseBody(event, body);
+    if (uploadId !== undefined && fromVersion !== undefined)
+      throw badRequest('uploadId and fromVersion are exclusive: new bytes, or an earlier version’s');
     // Keeping the lock without a new version would change nothing: almost surely a client mistake.
-    if (keepLock && uploadId === undefined) throw badRequest('keepLock needs an uploadId');
-    const result = await vault.checkIn(caller, name, {
-      uploadId: uploadId ?? null,
+    if (keepLock && uploadId === undefined && fromVersion === undefined)
+      throw badRequest('keepLock needs an uploadId or a fromVersion');
+    const result = await vault.checkins.checkIn(caller, name, {
+      source: uploadId !== undefined ? { uploadId } : fromVersion !== undefined ? { fromVersion } : null,
       message: message ?? '',
       keepLock: keepLock ?? false,
     });

@@ -1,8 +1,8 @@
 import * as z from 'zod';
+import type { Vault } from '#shared/core/vault';
 import { fields, parseBody, parsePathName, parseQuery } from '#shared/http/request';
 import { httpRoute } from '#shared/http/route';
 import { vaultFromEnvironment } from '#shared/runtime';
-import type { Vault } from '#shared/vault';
 
 const body = z.strictObject({ message: fields.message.optional() });
 
@@ -11,7 +11,7 @@ export const checkout = (vault: Vault) =>
     const name = parsePathName(event, vault.extensions);
     parseQuery(event, z.strictObject({}));
     const { message } = parseBody(event, body);
-    const { created, lock, file } = await vault.checkout(caller, name, message ?? '');
+    const { created, lock, file } = await vault.locks.checkout(caller, name, message ?? '');
     return { status: created ? 201 : 200, body: { lock, file } };
   });
 

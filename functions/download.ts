@@ -1,8 +1,8 @@
 import * as z from 'zod';
+import type { Vault } from '#shared/core/vault';
 import { fields, parsePathName, parseQuery } from '#shared/http/request';
 import { httpRoute } from '#shared/http/route';
 import { vaultFromEnvironment } from '#shared/runtime';
-import type { Vault } from '#shared/vault';
 
 const query = z.strictObject({ version: fields.version.optional() });
 
@@ -10,7 +10,7 @@ export const download = (vault: Vault) =>
   httpRoute(async (event) => {
     const name = parsePathName(event, vault.extensions);
     const { version } = parseQuery(event, query);
-    return { status: 200, body: await vault.download(name, version ?? null) };
+    return { status: 200, body: await vault.files.download(name, version ?? null) };
   });
 
 export const handler = download(vaultFromEnvironment());

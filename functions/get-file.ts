@@ -1,14 +1,14 @@
 import * as z from 'zod';
+import type { Vault } from '#shared/core/vault';
 import { parsePathName, parseQuery } from '#shared/http/request';
 import { httpRoute } from '#shared/http/route';
 import { vaultFromEnvironment } from '#shared/runtime';
-import type { Vault } from '#shared/vault';
 
 export const getFile = (vault: Vault) =>
   httpRoute(async (event) => {
     const name = parsePathName(event, vault.extensions);
     parseQuery(event, z.strictObject({}));
-    return { status: 200, body: await vault.getFile(name) };
+    return { status: 200, body: await vault.files.get(name) };
   });
 
 export const handler = getFile(vaultFromEnvironment());

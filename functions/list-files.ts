@@ -1,22 +1,30 @@
 import * as z from 'zod';
+import type { Vault } from '#shared/core/vault';
+import { badRequest } from '#shared/errors';
 import { DEFAULT_LIMIT, fields, parseQuery } from '#shared/http/request';
 import { httpRoute } from '#shared/http/route';
-import { parseNamePrefix } from '#shared/names';
+import { parseFolderPrefix, parseNamePrefix } from '#shared/names';
 import { vaultFromEnvironment } from '#shared/runtime';
-import type { Vault } from '#shared/vault';
 
 const query = z.strictObject({
   prefix: z.string().optional(),
   status: z.enum(['available', 'checked_out']).optional(),
+  // (v2) depth=1: only the files directly in the folder `prefix`.
+  depth: z.literal('1').optional(),
   limit: fields.limit.optional(),
   cursor: fields.cursor.optional(),
 });
 
 export const listFiles = (vault: Vault) =>
   httpRoute(async (event) => {
-    const { prefix, status, limit, cursor } = parseQuery(event, query);
-    const page = await vault.listFiles({
-      prefix: prefix === undefined ? '' : parseNamePrefix(prefix),
+    const { prefix, status, depth, limit, cursor } = parseQuery(event, query);
+    const directOnly = depth === '1';
+    if (directOnly && prefix !== undefined && !prefix.endsWith('/'))
+      throw badRequest('with depth=1, prefix must be a folder: "" or a prefix ending in "/"');
+    const page = await vault.files.list({
+      prefix:
+        prefix === undefined ? '' : directOnly ? parseFolderPrefix(prefix).key : parseNamePrefix(prefix),
+      directOnly,
       status: status ?? null,
       limit: limit ?? DEFAULT_LIMIT,
       cursor: cursor ?? null,

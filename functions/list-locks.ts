@@ -1,8 +1,8 @@
 import * as z from 'zod';
+import type { Vault } from '#shared/core/vault';
 import { DEFAULT_LIMIT, fields, parseQuery } from '#shared/http/request';
 import { httpRoute } from '#shared/http/route';
 import { vaultFromEnvironment } from '#shared/runtime';
-import type { Vault } from '#shared/vault';
 
 const query = z.strictObject({
   user: z.string().min(1).max(256).optional(),
@@ -13,7 +13,7 @@ const query = z.strictObject({
 export const listLocks = (vault: Vault) =>
   httpRoute(async (event) => {
     const { user, limit, cursor } = parseQuery(event, query);
-    const page = await vault.listLocks({
+    const page = await vault.locks.list({
       user: user ?? null,
       limit: limit ?? DEFAULT_LIMIT,
       cursor: cursor ?? null,

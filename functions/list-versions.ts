@@ -1,8 +1,8 @@
 import * as z from 'zod';
+import type { Vault } from '#shared/core/vault';
 import { DEFAULT_LIMIT, fields, parsePathName, parseQuery } from '#shared/http/request';
 import { httpRoute } from '#shared/http/route';
 import { vaultFromEnvironment } from '#shared/runtime';
-import type { Vault } from '#shared/vault';
 
 const query = z.strictObject({ limit: fields.limit.optional(), cursor: fields.cursor.optional() });
 
@@ -10,7 +10,7 @@ export const listVersions = (vault: Vault) =>
   httpRoute(async (event) => {
     const name = parsePathName(event, vault.extensions);
     const { limit, cursor } = parseQuery(event, query);
-    const page = await vault.listVersions(name, limit ?? DEFAULT_LIMIT, cursor ?? null);
+    const page = await vault.files.versions(name, limit ?? DEFAULT_LIMIT, cursor ?? null);
     return { status: 200, body: { versions: page.items, nextCursor: page.nextCursor } };
   });
 

@@ -1,8 +1,8 @@
 import * as z from 'zod';
+import type { Vault } from '#shared/core/vault';
 import { fields, parsePathName, parseQuery } from '#shared/http/request';
 import { httpRoute } from '#shared/http/route';
 import { vaultFromEnvironment } from '#shared/runtime';
-import type { Vault } from '#shared/vault';
 
 const query = z.strictObject({ force: fields.boolean.optional() });
 
@@ -10,7 +10,7 @@ export const releaseLock = (vault: Vault) =>
   httpRoute(async (event, caller) => {
     const name = parsePathName(event, vault.extensions);
     const { force } = parseQuery(event, query);
-    return { status: 200, body: { released: await vault.releaseLock(caller, name, force ?? false) } };
+    return { status: 200, body: { released: await vault.locks.release(caller, name, force ?? false) } };
   });
 
 export const handler = releaseLock(vaultFromEnvironment());

@@ -8,8 +8,14 @@ export type TableAction =
   | 'dynamodb:GetItem'
   | 'dynamodb:PutItem'
   | 'dynamodb:UpdateItem'
+  | 'dynamodb:DeleteItem'
   | 'dynamodb:Query'
+  | 'dynamodb:Scan'
+  | 'dynamodb:BatchWriteItem'
   | 'dynamodb:ConditionCheckItem';
+
+/** The table's global secondary indexes (shared/aws/dynamodb/table-schema.ts). */
+export type IndexName = 'byName' | 'byLock' | 'byGroup';
 
 export interface RouteDefinition {
   /** Names the function and its construct. */
@@ -31,8 +37,10 @@ export interface RouteDefinition {
   /** The handler's source, relative to the repository root; it exports `handler`. */
   entry: string;
   authenticated: boolean;
-  /** Exactly the table actions the handler performs (on the table and its indexes). */
+  /** Exactly the table actions the handler performs on the table itself. */
   tableActions: TableAction[];
+  /** The table's indexes it queries (`dynamodb:Query` on each; on the table itself too when it queries it). */
+  queryIndexes?: IndexName[];
   /** The object actions it performs or signs for others, on the blobs only. */
   blobActions: ('s3:GetObject' | 's3:PutObject')[];
   /** Actions on the bucket itself, when a handler needs one. */
@@ -40,7 +48,15 @@ export interface RouteDefinition {
 }
 
 const READ_ITEM: TableAction[] = ['dynamodb:GetItem'];
-const QUERY: TableAction[] = ['dynamodb:Query'];
+/** A file read, then one transaction: its item updated, the audit entry put. */
+const LOCK_CHANGE: TableAction[] = ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'];
+/** A file read, then one transaction: its item deleted or put, the trash, the entry, folder counts. */
+const LIFE_CHANGE: TableAction[] = [
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+];
 
 export const routes: RouteDefinition[] = [
   {
@@ -58,7 +74,8 @@ export const routes: RouteDefinition[] = [
     path: '/files',
     entry: 'functions/list-files.ts',
     authenticated: true,
-    tableActions: QUERY,
+    tableActions: [],
+    queryIndexes: ['byName', 'byGroup'],
     blobActions: [],
   },
   {
@@ -76,7 +93,7 @@ export const routes: RouteDefinition[] = [
     path: '/versions/{name+}',
     entry: 'functions/list-versions.ts',
     authenticated: true,
-    tableActions: QUERY,
+    tableActions: ['dynamodb:GetItem', 'dynamodb:Query'],
     blobActions: [],
   },
   {
@@ -94,7 +111,7 @@ export const routes: RouteDefinition[] = [
     path: '/checkout/{name+}',
     entry: 'functions/checkout.ts',
     authenticated: true,
-    tableActions: ['dynamodb:UpdateItem'],
+    tableActions: LOCK_CHANGE,
     blobActions: [],
   },
   {
@@ -125,7 +142,7 @@ export const routes: RouteDefinition[] = [
     path: '/locks/{name+}',
     entry: 'functions/release-lock.ts',
     authenticated: true,
-    tableActions: ['dynamodb:UpdateItem'],
+    tableActions: LOCK_CHANGE,
     blobActions: [],
   },
   {
@@ -134,7 +151,66 @@ export const routes: RouteDefinition[] = [
     path: '/locks',
     entry: 'functions/list-locks.ts',
     authenticated: true,
-    tableActions: QUERY,
+    tableActions: [],
+    queryIndexes: ['byLock'],
+    blobActions: [],
+  },
+  {
+    id: 'MoveFile',
+    method: 'POST',
+    path: '/move/{name+}',
+    entry: 'functions/move-file.ts',
+    authenticated: true,
+    tableActions: LIFE_CHANGE,
+    blobActions: [],
+  },
+  {
+    id: 'DeleteFile',
+    method: 'DELETE',
+    path: '/files/{name+}',
+    entry: 'functions/delete-file.ts',
+    authenticated: true,
+    tableActions: LIFE_CHANGE,
+    blobActions: [],
+  },
+  {
+    id: 'ListTrash',
+    method: 'GET',
+    path: '/trash',
+    entry: 'functions/list-trash.ts',
+    authenticated: true,
+    tableActions: [],
+    queryIndexes: ['byGroup'],
+    blobActions: [],
+  },
+  {
+    id: 'RestoreFile',
+    method: 'POST',
+    path: '/restore/{fileId}',
+    entry: 'functions/restore-file.ts',
+    authenticated: true,
+    tableActions: LIFE_CHANGE,
+    blobActions: [],
+  },
+  {
+    id: 'ListFolders',
+    method: 'GET',
+    path: '/folders',
+    entry: 'functions/list-folders.ts',
+    authenticated: true,
+    tableActions: [],
+    queryIndexes: ['byGroup'],
+    blobActions: [],
+  },
+  {
+    id: 'ListAudit',
+    method: 'GET',
+    path: '/audit',
+    entry: 'functions/list-audit.ts',
+    authenticated: true,
+    // A name is looked up first: the file now under it, or the one that last left it.
+    tableActions: ['dynamodb:GetItem', 'dynamodb:Query'],
+    queryIndexes: ['byGroup'],
     blobActions: [],
   },
 ];
@@ -143,11 +219,12 @@ export const routes: RouteDefinition[] = [
 export interface BackgroundFunctionDefinition {
   id: string;
   entry: string;
-  /** What invokes it: the table's change stream, or a subscription to the vault's topic. */
-  trigger: 'table-stream' | 'topic';
+  /** What invokes it: the table's change stream, a subscription to the vault's topic, or each deployment. */
+  trigger: 'table-stream' | 'topic' | 'deployment';
 }
 
 export const backgroundFunctions = {
   notify: { id: 'Notify', entry: 'functions/notify.ts', trigger: 'table-stream' },
   webhook: { id: 'Webhook', entry: 'functions/webhook.ts', trigger: 'topic' },
+  migrate: { id: 'Migrate', entry: 'functions/migrate.ts', trigger: 'deployment' },
 } as const satisfies Record<string, BackgroundFunctionDefinition>;

@@ -1,21 +1,26 @@
 /** The events of the contract: what subscribers hear of every committed change. */
 
 interface EventBase {
-  /** The same on every delivery of one change, so subscribers can drop duplicates. */
+  /** The same on every delivery of one change, so subscribers can drop duplicates: the audit entry's id. */
   eventId: string;
   /** When the change was committed. */
   at: string;
-  name: string;
   user: string;
 }
 
-export interface FileCheckedOut extends EventBase {
+interface FileEventBase extends EventBase {
+  name: string;
+  /** (v2) The file's identity, the same across moves. */
+  fileId: string;
+}
+
+export interface FileCheckedOut extends FileEventBase {
   type: 'FileCheckedOut';
   lockId: string;
   message: string;
 }
 
-export interface FileCheckedIn extends EventBase {
+export interface FileCheckedIn extends FileEventBase {
   type: 'FileCheckedIn';
   /** Null for a new file checked in without keeping a lock: no lock was ever taken. */
   lockId: string | null;
@@ -26,19 +31,62 @@ export interface FileCheckedIn extends EventBase {
   message: string;
 }
 
-export interface LockReleased extends EventBase {
+export interface LockReleased extends FileEventBase {
   type: 'LockReleased';
   lockId: string;
 }
 
-export interface LockBroken extends EventBase {
+export interface LockBroken extends FileEventBase {
   type: 'LockBroken';
   /** The admin who broke the lock is `user`. */
   previousOwner: string;
   lockId: string;
 }
 
-export type VaultEvent = FileCheckedOut | FileCheckedIn | LockReleased | LockBroken;
+export interface FileMoved extends FileEventBase {
+  type: 'FileMoved';
+  /** The name it had before; `name` is the new one. */
+  from: string;
+  message: string;
+}
+
+export interface FileDeleted extends FileEventBase {
+  type: 'FileDeleted';
+  version: number;
+  message: string;
+}
+
+export interface FileRestored extends FileEventBase {
+  type: 'FileRestored';
+  version: number;
+}
+
+export type VaultEvent =
+  | FileCheckedOut
+  | FileCheckedIn
+  | LockReleased
+  | LockBroken
+  | FileMoved
+  | FileDeleted
+  | FileRestored;
+
+export type EventType = VaultEvent['type'];
+
+export const EVENT_TYPES = [
+  'FileCheckedOut',
+  'FileCheckedIn',
+  'LockReleased',
+  'LockBroken',
+  'FileMoved',
+  'FileDeleted',
+  'FileRestored',
+] as const satisfies readonly EventType[];
+
+/** An event's body: what it says besides its type, id and time. */
+export type EventDetails<T extends EventType = EventType> = Omit<
+  Extract<VaultEvent, { type: T }>,
+  'type' | 'eventId' | 'at'
+>;
 
 export interface EventPublisher {
   publish(event: VaultEvent): Promise<void>;

@@ -12,6 +12,8 @@ export interface Lock {
 export type FileStatus = 'available' | 'checked_out';
 
 export interface VaultFile {
+  /** (v2) The file's identity for its whole life: moves, deletes and restores keep it. */
+  fileId: string;
   name: string;
   version: number;
   sizeBytes: number;
@@ -20,6 +22,45 @@ export interface VaultFile {
   modifiedBy: string;
   status: FileStatus;
   lock: Lock | null;
+  /** (v2) The version approved for the machines; none until releases land. */
+  released: Release | null;
+}
+
+export interface Release {
+  version: number;
+  releasedAt: string;
+  releasedBy: string;
+  message: string;
+  withdrawnAt: string | null;
+  withdrawnBy: string | null;
+  withdrawMessage: string | null;
+}
+
+/** (v2) A deleted file, kept with all its versions until it is restored. */
+export interface Trashed {
+  fileId: string;
+  name: string;
+  version: number;
+  deletedAt: string;
+  deletedBy: string;
+  message: string;
+}
+
+/** (v2) A folder: its full prefix (ending in "/") as first spelled, and the files under it, nested ones too. */
+export interface Folder {
+  prefix: string;
+  files: number;
+}
+
+/** (v2) One committed change: `type` and `details` are exactly its event's type and body. */
+export interface AuditEntry {
+  entryId: string;
+  type: string;
+  at: string;
+  user: string;
+  name: string;
+  fileId: string | null;
+  details: Record<string, unknown>;
 }
 
 export interface Version {

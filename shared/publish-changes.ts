@@ -7,16 +7,14 @@
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import middy from '@middy/core';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { eventFromChange, type TableChange } from './aws/stream-changes';
+import { eventFromChange, type TableChange } from './aws/dynamodb/stream-changes';
 import type { EventPublisher } from './events';
 import { logger } from './logger';
 
 type Image = Parameters<typeof unmarshall>[0];
 
 const changeOf = (record: DynamoDBRecord): TableChange => ({
-  eventID: record.eventID ?? '',
   eventName: record.eventName ?? 'MODIFY',
-  oldImage: record.dynamodb?.OldImage && unmarshall(record.dynamodb.OldImage as Image),
   newImage: record.dynamodb?.NewImage && unmarshall(record.dynamodb.NewImage as Image),
 });
 

@@ -1,10 +1,10 @@
 /** The vault as a deployed function builds it: configuration and SDK clients from the environment, once. */
 import { createDynamoDbClient } from './aws/clients/dynamodb';
 import { createS3Client } from './aws/clients/s3';
-import { DynamoDbLockStore } from './aws/dynamodb-lock-store';
+import { DynamoDbVaultStore } from './aws/dynamodb/vault-store';
 import { S3FileStore } from './aws/s3-file-store';
 import { loadConfig } from './config';
-import { Vault } from './vault';
+import { Vault } from './core/vault';
 
 let vault: Vault | undefined;
 
@@ -13,8 +13,8 @@ export const vaultFromEnvironment = (env: Record<string, string | undefined> = p
     const config = loadConfig(env);
     vault = new Vault({
       config,
-      locks: new DynamoDbLockStore(createDynamoDbClient(env), config.table),
-      files: new S3FileStore(createS3Client(env), config.bucket, {
+      store: new DynamoDbVaultStore(createDynamoDbClient(env), config.table),
+      blobs: new S3FileStore(createS3Client(env), config.bucket, {
         unsignableFileNameCharacters: env.CAMVAULT_UNSIGNABLE_FILENAME_CHARACTERS,
       }),
     });

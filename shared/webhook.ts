@@ -20,6 +20,12 @@ export const webhookText = (event: VaultEvent): string => {
       return `${user} undid the checkout of ${name}`;
     case 'LockBroken':
       return `${user} broke ${slackEscape(event.previousOwner)}'s lock on ${name}`;
+    case 'FileMoved':
+      return `${user} moved ${slackEscape(event.from)} to ${name}${quoted(event.message)}`;
+    case 'FileDeleted':
+      return `${user} deleted ${name} (v${event.version}, kept in the trash)${quoted(event.message)}`;
+    case 'FileRestored':
+      return `${user} restored ${name} (v${event.version}) from the trash`;
   }
 };
 

@@ -8,14 +8,14 @@ import { DeleteTableCommand, UpdateTableCommand } from '@aws-sdk/client-dynamodb
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type EmulatorEndpoints, emulatorClients } from '#infra/local/local-vault';
 import { ensureBucket, ensureTable } from '#infra/local/provision';
-import { DynamoDbLockStore } from '#shared/aws/dynamodb-lock-store';
-import { fileToItem } from '#shared/aws/items';
+import { fileToItem } from '#shared/aws/dynamodb/items';
+import { DynamoDbVaultStore } from '#shared/aws/dynamodb/vault-store';
 import { S3FileStore } from '#shared/aws/s3-file-store';
 import type { VaultConfig } from '#shared/config';
+import type { FileRecord, LockRecord } from '#shared/core/records';
+import { Vault } from '#shared/core/vault';
 import type { Caller } from '#shared/model';
 import { type FileName, parseFileName } from '#shared/names';
-import type { FileRecord, LockRecord } from '#shared/ports';
-import { Vault } from '#shared/vault';
 
 export const EXTENSIONS = ['.mcam'];
 
@@ -61,15 +61,15 @@ export const createBenchVault = async (
     );
   }
   await ensureBucket(clients.s3, config.bucket);
-  const locks = new DynamoDbLockStore(clients.dynamodb, config.table);
-  const files = new S3FileStore(clients.s3, config.bucket);
-  const vault = new Vault({ config, locks, files });
+  const store = new DynamoDbVaultStore(clients.dynamodb, config.table);
+  const blobs = new S3FileStore(clients.s3, config.bucket);
+  const vault = new Vault({ config, store, blobs });
   return {
     vault,
     config,
     clients,
-    locks,
-    files,
+    store,
+    blobs,
     drop: async () => {
       await clients.dynamodb.send(new DeleteTableCommand({ TableName: config.table }));
     },
@@ -89,6 +89,7 @@ export const fileRecord = (
     ? { user: lockedBy, lockId: randomUUID(), acquiredAt: at, message: 'bench', expiresAt: null }
     : null;
   return {
+    fileId: randomUUID(),
     key: parsed.key,
     name: parsed.name,
     version: 1,

@@ -70,7 +70,7 @@ export const awsCalls = async (endpoints: EmulatorEndpoints): Promise<CallsRow[]
     // A new file: staging, then check-in of version 1.
     const first = newBytes();
     const stagedNew = await counter.measure(() =>
-      bench.vault.stageUpload(owner, name, first.length, sha256(first)),
+      bench.vault.checkins.stage(owner, name, first.length, sha256(first)),
     );
     record(
       'upload staging, new file',
@@ -79,20 +79,20 @@ export const awsCalls = async (endpoints: EmulatorEndpoints): Promise<CallsRow[]
       'GetItem finds no file; PutItem records the upload',
     );
     await put(stagedNew.result.url, stagedNew.result.headers, first);
-    await bench.vault.checkIn(owner, name, {
-      uploadId: stagedNew.result.uploadId,
+    await bench.vault.checkins.checkIn(owner, name, {
+      source: { uploadId: stagedNew.result.uploadId },
       message: 'v1',
       keepLock: false,
     });
 
     record(
       'checkout',
-      (await counter.measure(() => bench.vault.checkout(owner, name, 'editing'))).counts,
+      (await counter.measure(() => bench.vault.locks.checkout(owner, name, 'editing'))).counts,
       1,
       'one conditional UpdateItem',
     );
     const conflict = await counter.measure(() =>
-      bench.vault.checkout(other, name, '').catch((error) => error),
+      bench.vault.locks.checkout(other, name, '').catch((error) => error),
     );
     record(
       'checkout refused (409 LOCKED naming the holder)',
@@ -103,12 +103,16 @@ export const awsCalls = async (endpoints: EmulatorEndpoints): Promise<CallsRow[]
 
     const second = newBytes();
     const staged = await counter.measure(() =>
-      bench.vault.stageUpload(owner, name, second.length, sha256(second)),
+      bench.vault.checkins.stage(owner, name, second.length, sha256(second)),
     );
     record('upload staging, under the lock', staged.counts, null, 'the PUT URL is presigned locally');
     await put(staged.result.url, staged.result.headers, second);
     const checkedIn = await counter.measure(() =>
-      bench.vault.checkIn(owner, name, { uploadId: staged.result.uploadId, message: 'v2', keepLock: false }),
+      bench.vault.checkins.checkIn(owner, name, {
+        source: { uploadId: staged.result.uploadId },
+        message: 'v2',
+        keepLock: false,
+      }),
     );
     record(
       'check-in on the emulators',
@@ -117,17 +121,25 @@ export const awsCalls = async (endpoints: EmulatorEndpoints): Promise<CallsRow[]
       's3rver reports no checksum, so the core reads the object back to hash it (the extra GetObject)',
     );
     const retried = await counter.measure(() =>
-      bench.vault.checkIn(owner, name, { uploadId: staged.result.uploadId, message: 'v2', keepLock: false }),
+      bench.vault.checkins.checkIn(owner, name, {
+        source: { uploadId: staged.result.uploadId },
+        message: 'v2',
+        keepLock: false,
+      }),
     );
     record('check-in retried after a lost response', retried.counts, null, 'answers the committed version');
 
-    await bench.vault.checkout(owner, name, 'again');
+    await bench.vault.locks.checkout(owner, name, 'again');
     const third = newBytes();
-    const stagedAws = await bench.vault.stageUpload(owner, name, third.length, sha256(third));
+    const stagedAws = await bench.vault.checkins.stage(owner, name, third.length, sha256(third));
     await put(stagedAws.url, stagedAws.headers, third);
     reportChecksum = true;
     const checkedInAws = await counter.measure(() =>
-      bench.vault.checkIn(owner, name, { uploadId: stagedAws.uploadId, message: 'v3', keepLock: false }),
+      bench.vault.checkins.checkIn(owner, name, {
+        source: { uploadId: stagedAws.uploadId },
+        message: 'v3',
+        keepLock: false,
+      }),
     );
     reportChecksum = false;
     record(
@@ -137,30 +149,34 @@ export const awsCalls = async (endpoints: EmulatorEndpoints): Promise<CallsRow[]
       'HeadObject answers with the SHA-256 S3 verified (filled in by a bench middleware: s3rver does not)',
     );
 
-    await bench.vault.checkout(owner, name, 'to undo');
+    await bench.vault.locks.checkout(owner, name, 'to undo');
     record(
       'undo (release own lock)',
-      (await counter.measure(() => bench.vault.releaseLock(owner, name, false))).counts,
+      (await counter.measure(() => bench.vault.locks.release(owner, name, false))).counts,
       1,
       '',
     );
 
-    await bench.vault.checkout(owner, name, 'to release');
+    await bench.vault.locks.checkout(owner, name, 'to release');
     record(
       'check-in without upload (release)',
       (
         await counter.measure(() =>
-          bench.vault.checkIn(owner, name, { uploadId: null, message: '', keepLock: false }),
+          bench.vault.checkins.checkIn(owner, name, {
+            source: null,
+            message: '',
+            keepLock: false,
+          }),
         )
       ).counts,
       1,
       '',
     );
 
-    await bench.vault.checkout(other, name, 'to break');
+    await bench.vault.locks.checkout(other, name, 'to break');
     record(
       'break (admin, force)',
-      (await counter.measure(() => bench.vault.releaseLock(admin, name, true))).counts,
+      (await counter.measure(() => bench.vault.locks.release(admin, name, true))).counts,
       null,
       "the owner's release is tried first; its failure shows the lock to break",
     );
@@ -169,7 +185,7 @@ export const awsCalls = async (endpoints: EmulatorEndpoints): Promise<CallsRow[]
       'list page',
       (
         await counter.measure(() =>
-          bench.vault.listFiles({ prefix: '', status: null, limit: 100, cursor: null }),
+          bench.vault.files.list({ directOnly: false, prefix: '', status: null, limit: 100, cursor: null }),
         )
       ).counts,
       1,
@@ -179,7 +195,13 @@ export const awsCalls = async (endpoints: EmulatorEndpoints): Promise<CallsRow[]
       'list page, status=checked_out',
       (
         await counter.measure(() =>
-          bench.vault.listFiles({ prefix: '', status: 'checked_out', limit: 100, cursor: null }),
+          bench.vault.files.list({
+            directOnly: false,
+            prefix: '',
+            status: 'checked_out',
+            limit: 100,
+            cursor: null,
+          }),
         )
       ).counts,
       1,
@@ -187,13 +209,13 @@ export const awsCalls = async (endpoints: EmulatorEndpoints): Promise<CallsRow[]
     );
     record(
       'download link (latest)',
-      (await counter.measure(() => bench.vault.download(name, null))).counts,
+      (await counter.measure(() => bench.vault.files.download(name, null))).counts,
       1,
       'GetItem for the version; the GET URL is presigned locally',
     );
     record(
       'download link (given version)',
-      (await counter.measure(() => bench.vault.download(name, 1))).counts,
+      (await counter.measure(() => bench.vault.files.download(name, 1))).counts,
       1,
       '',
     );

@@ -49,7 +49,13 @@ export const listing = async (
     let count = 0;
     let cursor: string | null = null;
     do {
-      const page = await bench.vault.listFiles({ prefix: '', status: null, limit: MAX_LIMIT, cursor });
+      const page = await bench.vault.files.list({
+        directOnly: false,
+        prefix: '',
+        status: null,
+        limit: MAX_LIMIT,
+        cursor,
+      });
       pages++;
       count += page.items.length;
       cursor = page.nextCursor;
@@ -57,7 +63,13 @@ export const listing = async (
     return { pages, count };
   };
   const firstPage = () =>
-    bench.vault.listFiles({ prefix: '', status: null, limit: FIRST_PAGE_LIMIT, cursor: null });
+    bench.vault.files.list({
+      directOnly: false,
+      prefix: '',
+      status: null,
+      limit: FIRST_PAGE_LIMIT,
+      cursor: null,
+    });
 
   const points: ListingPoint[] = [];
   let present = 0;

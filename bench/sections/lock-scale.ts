@@ -51,8 +51,8 @@ export const lockScale = async (
   let held = 0;
   try {
     const acquireAndRelease = async () => {
-      await bench.vault.checkout(me, target, 'bench');
-      await bench.vault.releaseLock(me, target, false);
+      await bench.vault.locks.checkout(me, target, 'bench');
+      await bench.vault.locks.release(me, target, false);
     };
     // DynamoDB Local runs in a JVM: the first few hundred requests are several times slower until the JIT
     // has compiled its paths. Warm it up before the first point so that the curve shows scale, not warm-up.

@@ -97,6 +97,7 @@ export const measureBundles = (options: { loadRuns: number }): BundleReport[] =>
       ),
       [backgroundFunctions.notify.id, backgroundFunctions.notify.entry, stack.notifications.notify],
       [backgroundFunctions.webhook.id, backgroundFunctions.webhook.entry, stack.notifications.webhook],
+      [backgroundFunctions.migrate.id, backgroundFunctions.migrate.entry, stack.migrate],
     ];
     return handlers.map(([handler, entry, fn]) => {
       const asset = (fn?.function.node.defaultChild as CfnFunction | undefined)?.getMetadata(

@@ -17,7 +17,7 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { blobKey } from '#shared/aws/s3-file-store';
-import type { RouteDefinition, TableAction } from '../routes';
+import type { IndexName, RouteDefinition, TableAction } from '../routes';
 import type { LogLevel } from './settings';
 
 type BlobAction = RouteDefinition['blobActions'][number];
@@ -120,15 +120,16 @@ export class VaultFunction extends Construct {
   }
 
   /**
-   * Table actions on the table itself; a Query also on the indexes, named one by one. (GetItem, PutItem
-   * and UpdateItem inside TransactGetItems/TransactWriteItems are authorised as those actions.)
+   * Table actions on the table itself, and Query on exactly the indexes named. (GetItem, PutItem,
+   * UpdateItem and DeleteItem inside TransactGetItems/TransactWriteItems are authorised as those actions.)
    */
-  bindTable(table: ITable, actions: readonly TableAction[], indexNames: readonly string[]): void {
-    if (actions.length === 0) return;
-    this.role.addToPrincipalPolicy(
-      new PolicyStatement({ actions: [...actions], resources: [table.tableArn] }),
-    );
-    if (actions.includes('dynamodb:Query') && indexNames.length > 0) {
+  bindTable(table: ITable, actions: readonly TableAction[], indexNames: readonly IndexName[]): void {
+    if (actions.length > 0) {
+      this.role.addToPrincipalPolicy(
+        new PolicyStatement({ actions: [...actions], resources: [table.tableArn] }),
+      );
+    }
+    if (indexNames.length > 0) {
       this.role.addToPrincipalPolicy(
         new PolicyStatement({
           actions: ['dynamodb:Query'],

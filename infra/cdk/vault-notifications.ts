@@ -49,18 +49,13 @@ export const WEBHOOK_SECRET_PLACEHOLDER =
   'unset: put the chat webhook https:// URL here (README, Deploy to AWS)';
 
 /**
- * The only stream records that can become events (shared/aws/stream-changes.ts): a version item
- * inserted (a check-in), a file item inserted or modified (a lock taken or ended). Uploads, deletions
- * and everything else never invoke the function.
+ * The only stream records that can become events (shared/aws/dynamodb/stream-changes.ts): an audit
+ * entry inserted, in the same transaction as its change. Nothing else ever invokes the function.
  */
 const STREAM_FILTERS = [
   FilterCriteria.filter({
     eventName: FilterRule.isEqual('INSERT'),
-    dynamodb: { NewImage: { type: { S: FilterRule.isEqual('version') } } },
-  }),
-  FilterCriteria.filter({
-    eventName: FilterRule.or('INSERT', 'MODIFY'),
-    dynamodb: { NewImage: { type: { S: FilterRule.isEqual('file') } } },
+    dynamodb: { NewImage: { type: { S: FilterRule.isEqual('audit') } } },
   }),
 ];
 

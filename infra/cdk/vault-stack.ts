@@ -4,9 +4,10 @@
  * table's stream; and the web page behind CloudFront.
  */
 import { join } from 'node:path';
-import { CfnOutput, Lazy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Lazy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Trigger } from 'aws-cdk-lib/triggers';
 import type { Construct } from 'constructs';
-import { routes } from '../routes';
+import { backgroundFunctions, routes } from '../routes';
 import { type VaultSettings, vaultEnvironment } from './settings';
 import { VaultApi } from './vault-api';
 import { VaultFunction } from './vault-function';
@@ -14,6 +15,17 @@ import { VaultIdentity } from './vault-identity';
 import { VaultNotifications } from './vault-notifications';
 import { VaultStorage } from './vault-storage';
 import { type GivenWebSettings, VaultWebHosting, webEndpoints } from './web-hosting';
+
+/** What the migration does to the table: scan it, read and query, copy, delete, and transact. */
+export const MIGRATION_TABLE_ACTIONS = [
+  'dynamodb:Scan',
+  'dynamodb:Query',
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+] as const;
 
 /** Route entries are relative to the repository root. */
 export const REPOSITORY_ROOT = join(__dirname, '..', '..');
@@ -32,6 +44,7 @@ export class VaultStack extends Stack {
   readonly web: VaultWebHosting;
   /** The route handlers, by route id. */
   readonly functions = new Map<string, VaultFunction>();
+  readonly migrate: VaultFunction;
 
   constructor(scope: Construct, id: string, props: VaultStackProps) {
     super(scope, id, props);
@@ -44,7 +57,7 @@ export class VaultStack extends Stack {
     );
 
     this.storage = new VaultStorage(this, 'Storage', { webOrigin: web.webOrigin });
-    const { table, bucket, indexNames } = this.storage;
+    const { table, bucket } = this.storage;
 
     this.identity = new VaultIdentity(this, 'Identity', {
       callbackUrls: web.callbackUrls,
@@ -61,6 +74,22 @@ export class VaultStack extends Stack {
     });
 
     const environment = vaultEnvironment(settings, { table: table.tableName, bucket: bucket.bucketName });
+
+    // Each deployment first brings data a v1 stack left to the v2 layout (idempotent), then the routes change.
+    this.migrate = new VaultFunction(this, backgroundFunctions.migrate.id, {
+      entry: join(REPOSITORY_ROOT, backgroundFunctions.migrate.entry),
+      description: 'migrates v1 data to the v2 layout at each deployment',
+      environment: { CAMVAULT_TABLE: table.tableName },
+      logLevel: settings.logLevel,
+      logRetention: settings.logRetention,
+      timeout: Duration.minutes(15),
+    });
+    this.migrate.bindTable(table, MIGRATION_TABLE_ACTIONS, []);
+    const migration = new Trigger(this, 'MigrateOnDeploy', {
+      handler: this.migrate.function,
+      executeAfter: [table],
+      timeout: Duration.minutes(15),
+    });
     for (const route of routes) {
       const handler = new VaultFunction(this, route.id, {
         entry: join(REPOSITORY_ROOT, route.entry),
@@ -71,11 +100,12 @@ export class VaultStack extends Stack {
         // With DynamoDB, S3 and the presigner bundled, a route handler is over the 500 KB budget.
         sdk: 'runtime',
       });
-      handler.bindTable(table, route.tableActions, indexNames);
+      handler.bindTable(table, route.tableActions, route.queryIndexes ?? []);
       handler.bindBlobs(bucket, route.blobActions);
       handler.bindBucket(bucket, route.bucketActions ?? []);
       this.http.addRoute(route, handler.function);
       this.functions.set(route.id, handler);
+      migration.executeBefore(handler);
     }
 
     this.notifications = new VaultNotifications(this, 'Notifications', {

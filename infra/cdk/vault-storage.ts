@@ -12,7 +12,7 @@ import {
   ObjectOwnership,
 } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { tableSchema } from '#shared/aws/table-schema';
+import { TABLE_INDEXES, tableSchema } from '#shared/aws/dynamodb/table-schema';
 
 export interface VaultStorageProps {
   /** The browser origin that may GET and PUT blobs through presigned URLs. */
@@ -33,7 +33,7 @@ export class VaultStorage extends Construct {
 
   constructor(scope: Construct, id: string, props: VaultStorageProps) {
     super(scope, id);
-    const { partitionKey, sortKey, filesIndex, locksIndex, timeToLiveAttribute } = tableSchema;
+    const { partitionKey, sortKey, timeToLiveAttribute } = tableSchema;
     const stringKey = (name: string) => ({ name, type: AttributeType.STRING });
 
     this.table = new Table(this, 'Table', {
@@ -47,7 +47,8 @@ export class VaultStorage extends Construct {
       // Every committed change, before and after: the notifications consume it.
       stream: StreamViewType.NEW_AND_OLD_IMAGES,
     });
-    for (const index of [filesIndex, locksIndex]) {
+    // A v1 stack gains byGroup in one update: CloudFormation adds one index per table update.
+    for (const index of TABLE_INDEXES) {
       this.table.addGlobalSecondaryIndex({
         indexName: index.name,
         partitionKey: stringKey(index.partitionKey),
@@ -55,7 +56,7 @@ export class VaultStorage extends Construct {
         projectionType: ProjectionType.ALL,
       });
     }
-    this.indexNames = [filesIndex.name, locksIndex.name];
+    this.indexNames = TABLE_INDEXES.map((index) => index.name);
 
     this.accessLogsBucket = new Bucket(this, 'AccessLogs', {
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,

@@ -1,7 +1,8 @@
 /** Wires the emulators, the table and bucket, and the route handlers into one local vault. */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
-import { routes } from '../routes';
+import type { MigrationReport } from '#shared/aws/dynamodb/migrate-v1';
+import { backgroundFunctions, routes } from '../routes';
 import {
   EMULATOR_CREDENTIALS,
   freePort,
@@ -13,7 +14,7 @@ import {
 } from './emulators';
 import { createTopic, startNotifications } from './notifications';
 import { ensureBucket, ensureTable } from './provision';
-import { createLocalApi, listen, loadHandlers } from './server';
+import { createLocalApi, lambdaContext, listen, loadHandler, loadHandlers } from './server';
 
 export interface EmulatorEndpoints {
   dynamodb: string;
@@ -122,6 +123,11 @@ export const serveVault = async (options: ServeOptions) => {
   });
   const clients = emulatorClients(options.endpoints);
   await ensureTable(clients.dynamodb, options.table);
+  // What each deployment does on AWS: data a v1 vault left takes the v2 layout before the first request.
+  const migrate = loadHandler<(event: unknown, context: unknown) => Promise<MigrationReport>>(
+    backgroundFunctions.migrate.entry,
+  );
+  await migrate({}, lambdaContext(backgroundFunctions.migrate.id));
   await ensureBucket(clients.s3, options.bucket);
   const snsEndpoint = options.endpoints.sns;
   const notifying = options.notifications && snsEndpoint ? { ...options.notifications, snsEndpoint } : null;

@@ -1,8 +1,11 @@
 /** Creates the vault's table and bucket on the emulators when they are missing (the CDK stack does this on AWS). */
 import {
   CreateTableCommand,
+  DescribeTableCommand,
   type DynamoDBClient,
+  type GlobalSecondaryIndex,
   ResourceInUseException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
@@ -13,43 +16,42 @@ import {
   PutBucketCorsCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { tableSchema } from '#shared/aws/table-schema';
+import { TABLE_INDEXES, tableSchema } from '#shared/aws/dynamodb/table-schema';
 
+const indexOf = (definition: (typeof TABLE_INDEXES)[number]): GlobalSecondaryIndex => ({
+  IndexName: definition.name,
+  KeySchema: [
+    { AttributeName: definition.partitionKey, KeyType: 'HASH' },
+    { AttributeName: definition.sortKey, KeyType: 'RANGE' },
+  ],
+  Projection: { ProjectionType: 'ALL' },
+});
+
+const keyAttributes = (names: string[]) =>
+  [...new Set(names)].map((AttributeName) => ({ AttributeName, AttributeType: 'S' as const }));
+
+/** The table with every index of the schema; a table made by an older version gains the indexes it lacks. */
 export const ensureTable = async (dynamodb: DynamoDBClient, table: string): Promise<void> => {
-  const { partitionKey, sortKey, filesIndex, locksIndex, timeToLiveAttribute } = tableSchema;
-  const index = (definition: typeof filesIndex | typeof locksIndex) => ({
-    IndexName: definition.name,
-    KeySchema: [
-      { AttributeName: definition.partitionKey, KeyType: 'HASH' as const },
-      { AttributeName: definition.sortKey, KeyType: 'RANGE' as const },
-    ],
-    Projection: { ProjectionType: 'ALL' as const },
-  });
+  const { partitionKey, sortKey, timeToLiveAttribute } = tableSchema;
+  const indexKeys = TABLE_INDEXES.flatMap((index) => [index.partitionKey, index.sortKey]);
   try {
     await dynamodb.send(
       new CreateTableCommand({
         TableName: table,
         BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          partitionKey,
-          sortKey,
-          filesIndex.partitionKey,
-          filesIndex.sortKey,
-          locksIndex.partitionKey,
-        ]
-          .filter((name, i, all) => all.indexOf(name) === i)
-          .map((AttributeName) => ({ AttributeName, AttributeType: 'S' })),
+        AttributeDefinitions: keyAttributes([partitionKey, sortKey, ...indexKeys]),
         KeySchema: [
           { AttributeName: partitionKey, KeyType: 'HASH' },
           { AttributeName: sortKey, KeyType: 'RANGE' },
         ],
-        GlobalSecondaryIndexes: [index(filesIndex), index(locksIndex)],
+        GlobalSecondaryIndexes: TABLE_INDEXES.map(indexOf),
         StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
       }),
     );
   } catch (error) {
-    if (error instanceof ResourceInUseException) return;
-    throw error;
+    if (!(error instanceof ResourceInUseException)) throw error;
+    await addMissingIndexes(dynamodb, table);
+    return;
   }
   await waitUntilTableExists({ client: dynamodb, maxWaitTime: 30 }, { TableName: table });
   await dynamodb.send(
@@ -58,6 +60,21 @@ export const ensureTable = async (dynamodb: DynamoDBClient, table: string): Prom
       TimeToLiveSpecification: { AttributeName: timeToLiveAttribute, Enabled: true },
     }),
   );
+};
+
+/** One index per update, as DynamoDB (and CloudFormation) allows. */
+const addMissingIndexes = async (dynamodb: DynamoDBClient, table: string): Promise<void> => {
+  const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: table }));
+  const present = new Set((Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
+  for (const index of TABLE_INDEXES.filter((definition) => !present.has(definition.name))) {
+    await dynamodb.send(
+      new UpdateTableCommand({
+        TableName: table,
+        AttributeDefinitions: keyAttributes([index.partitionKey, index.sortKey]),
+        GlobalSecondaryIndexUpdates: [{ Create: indexOf(index) }],
+      }),
+    );
+  }
 };
 
 /** s3rver signs bucket-level paths without the trailing slash the SDK sends. */

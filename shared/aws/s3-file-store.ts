@@ -7,7 +7,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import type { FileStore, StoredBlob } from '../ports';
+import type { FileStore, StoredBlob } from '../core/ports';
 
 /** Bytes are immutable and keyed by content: one object per distinct SHA-256, whatever its name. */
 export const blobKey = (sha256: string): string => `blobs/${sha256}`;

@@ -1,7 +1,8 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { EventPublisher, VaultEvent } from '../events';
+import { folderOf } from '../names';
 
-/** Publishes each event as JSON on the vault's topic; `type`, `name` and `user` ride along for filter policies. */
+/** Publishes each event as JSON on the vault's topic; `type`, `name`, `user`, `fileId` and `folder` ride along for filter policies. */
 export class SnsEventPublisher implements EventPublisher {
   constructor(
     private readonly sns: SNSClient,
@@ -18,6 +19,9 @@ export class SnsEventPublisher implements EventPublisher {
           type: attribute(event.type),
           name: attribute(event.name),
           user: attribute(event.user),
+          fileId: attribute(event.fileId),
+          // The name's folder prefix; none at the root (SNS carries no empty String: filter on `exists`).
+          ...(folderOf(event.name) ? { folder: attribute(folderOf(event.name)) } : {}),
         },
       }),
     );

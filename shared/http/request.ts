@@ -50,6 +50,20 @@ export const parsePathName = (event: APIGatewayProxyEventV2, extensions: readonl
   return parseFileName(raw, extensions);
 };
 
+/** A file's identity as the vault issues it: a lowercase UUID. */
+const FILE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** The `{fileId}` path parameter: a file id's form, or 400 (an unknown one is the core's 404). */
+export const parsePathFileId = (event: APIGatewayProxyEventV2): string => {
+  const raw = event.pathParameters?.fileId ?? '';
+  if (!FILE_ID.test(raw))
+    throw badRequest('fileId must be a file id as the vault gives it (a lowercase UUID)');
+  return raw;
+};
+
+/** An ISO-8601 date or UTC/offset time, as a query value; normalised to the form times are stored in. */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
+
 /** Field schemas shared by the routes. */
 export const fields = {
   message: z
@@ -66,6 +80,15 @@ export const fields = {
     .regex(/^\d+$/, 'must be an integer of at least 1')
     .transform(Number)
     .refine((version) => version >= 1, 'must be an integer of at least 1'),
+  /** A version number in a JSON body. */
+  versionNumber: z
+    .number()
+    .refine(Number.isInteger, 'must be an integer')
+    .refine((version) => version >= 1, 'must be an integer of at least 1'),
+  time: z
+    .string()
+    .refine((text) => ISO_TIME.test(text) && !Number.isNaN(Date.parse(text)), 'must be an ISO-8601 time')
+    .transform((text) => new Date(text).toISOString()),
   cursor: z.string().max(4096),
   boolean: z.enum(['true', 'false']).transform((value) => value === 'true'),
   sha256: z

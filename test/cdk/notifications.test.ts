@@ -10,14 +10,20 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import type { CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
+import { auditToItem, fileToItem, type Item, uploadToItem, versionToItem } from '#shared/aws/dynamodb/items';
+import { eventFromChange, type TableChange } from '#shared/aws/dynamodb/stream-changes';
+import type { CoreContext } from '#shared/core/context';
 import {
-  fileToItem,
-  type Item,
-  lockEndingToAttributes,
-  uploadToItem,
-  versionToItem,
-} from '#shared/aws/items';
-import { eventFromChange, type TableChange } from '#shared/aws/stream-changes';
+  checkedIn,
+  checkedOut,
+  deleted,
+  lockBroken,
+  lockReleased,
+  moved,
+  restored,
+} from '#shared/core/entries';
+import type { AuditRecord, FileRecord } from '#shared/core/records';
+import { EVENT_TYPES } from '#shared/events';
 import { createVaultApp } from '../../infra/cdk/vault-app';
 import { WEBHOOK_SECRET_PLACEHOLDER } from '../../infra/cdk/vault-notifications';
 import { REPOSITORY_ROOT, type VaultStack } from '../../infra/cdk/vault-stack';
@@ -178,10 +184,9 @@ describe('Notify', () => {
   const patterns = (): unknown[] =>
     (mapping().FilterCriteria.Filters as { Pattern: string }[]).map((filter) => JSON.parse(filter.Pattern));
 
-  test('is invoked only for a version inserted, or a file item inserted or modified', () => {
+  test('is invoked only for an audit entry inserted', () => {
     expect(patterns()).toEqual([
-      { eventName: ['INSERT'], dynamodb: { NewImage: { type: { S: ['version'] } } } },
-      { eventName: ['INSERT', 'MODIFY'], dynamodb: { NewImage: { type: { S: ['file'] } } } },
+      { eventName: ['INSERT'], dynamodb: { NewImage: { type: { S: ['audit'] } } } },
     ]);
   });
 
@@ -200,22 +205,18 @@ describe('Notify', () => {
     };
     const invokes = (change: TableChange) => {
       const record = {
-        eventID: change.eventID,
         eventName: change.eventName,
-        dynamodb: {
-          ...(change.oldImage
-            ? { OldImage: marshall(change.oldImage, { removeUndefinedValues: true }) }
-            : {}),
-          ...(change.newImage
-            ? { NewImage: marshall(change.newImage, { removeUndefinedValues: true }) }
-            : {}),
-        },
+        dynamodb: change.newImage
+          ? { NewImage: marshall(change.newImage, { removeUndefinedValues: true }) }
+          : {},
       };
       return patterns().some((pattern) => matches(pattern, record));
     };
 
     const at = '2026-11-29T09:12:00.000Z';
-    const plate = {
+    const context = { newId: () => 'entry-1' } as unknown as CoreContext;
+    const plate: FileRecord = {
+      fileId: '0b7c3c8e-2a57-4a43-9d0e-5b1e7e6f0a11',
       key: 'fixtures/plate a.mcam',
       name: 'fixtures/Plate A.mcam',
       version: 3,
@@ -223,19 +224,13 @@ describe('Notify', () => {
       sha256: 'a'.repeat(64),
       modifiedAt: at,
       modifiedBy: 'prog1',
+      lock: { user: 'prog2', lockId: 'L1', acquiredAt: at, message: 'fixing post', expiresAt: null },
     };
-    const file = (extra: Item = {}): Item => ({ ...fileToItem({ ...plate, lock: null }), ...extra });
-    const locked = (user: string, lockId: string): Item =>
-      fileToItem({
-        ...plate,
-        lock: { user, lockId, acquiredAt: at, message: 'fixing post', expiresAt: null },
-      });
-    const endedBy = (by: string, ending: 'undo' | 'break' | 'checkin', extra: Item = {}): Item =>
-      file({ ...lockEndingToAttributes({ endedBy: by, ending, message: '', at }), ...extra });
+    const entry = (record: AuditRecord): Item => auditToItem(record, 0);
     const version = versionToItem({
-      key: 'fixtures/plate a.mcam',
-      name: 'fixtures/Plate A.mcam',
+      fileId: plate.fileId,
       version: 4,
+      name: plate.name,
       sizeBytes: 11,
       sha256: 'b'.repeat(64),
       createdAt: at,
@@ -246,8 +241,9 @@ describe('Notify', () => {
     const upload = uploadToItem(
       {
         uploadId: 'U1',
-        key: 'fixtures/plate a.mcam',
-        name: 'fixtures/Plate A.mcam',
+        key: plate.key,
+        name: plate.name,
+        fileId: plate.fileId,
         user: 'prog2',
         lockId: 'L1',
         sizeBytes: 11,
@@ -258,52 +254,47 @@ describe('Notify', () => {
       },
       1_800_000_000,
     );
-
-    const changes: [string, TableChange['eventName'], Item | undefined, Item | undefined][] = [
-      ['a check-in (version inserted)', 'INSERT', undefined, version],
-      ['a lock taken', 'MODIFY', file(), locked('prog2', 'L1')],
-      ['a new file added under a lock', 'INSERT', undefined, locked('prog2', 'L1')],
-      ['a lock released by its owner', 'MODIFY', locked('prog2', 'L1'), endedBy('prog2', 'undo')],
-      ['a lock broken by an admin', 'MODIFY', locked('prog2', 'L1'), endedBy('boss', 'break')],
-      ['a check-in with no changes', 'MODIFY', locked('prog2', 'L1'), endedBy('prog2', 'checkin')],
+    const change = { user: 'prog2', message: '', at };
+    const entries: [string, Item][] = [
+      ['a checkout', entry(checkedOut(context, plate, at))],
+      ['a check-in', entry(checkedIn(context, plate, { ...change, lockId: 'L1', version: 4 }))],
+      ['an undo', entry(lockReleased(context, plate, 'L1', at))],
       [
-        'a check-in committing a version',
-        'MODIFY',
-        locked('prog2', 'L1'),
-        endedBy('prog2', 'checkin', { version: 4 }),
+        'a break',
+        entry(lockBroken(context, plate, { admin: 'boss', previousOwner: 'prog2', lockId: 'L1', at })),
       ],
-      ['a file item modified without a lock change', 'MODIFY', file(), file({ modifiedBy: 'prog3' })],
-      ['an upload staged', 'INSERT', undefined, upload],
-      ['an upload committed', 'MODIFY', upload, { ...upload, committedVersion: 4 }],
-      ['an upload expired by TTL', 'REMOVE', upload, undefined],
-      ['a file item deleted', 'REMOVE', file(), undefined],
-      ['a version item modified', 'MODIFY', version, { ...version, message: 'edited' }],
+      ['a move', entry(moved(context, plate, { ...plate, name: 'plates/A.mcam' }, change))],
+      ['a delete', entry(deleted(context, plate, change))],
+      ['a restore', entry(restored(context, plate, change))],
+    ];
+    const others: [string, TableChange['eventName'], Item | undefined][] = [
+      ['a file item put', 'INSERT', fileToItem(plate)],
+      ['a file item changed', 'MODIFY', fileToItem({ ...plate, lock: null })],
+      ['a file item deleted', 'REMOVE', undefined],
+      ['a version inserted', 'INSERT', version],
+      ['an upload staged', 'INSERT', upload],
+      ['an upload committed', 'MODIFY', { ...upload, committedVersion: 4 }],
+      ['an upload expired by TTL', 'REMOVE', undefined],
+      ['an audit entry modified (never happens)', 'MODIFY', entry(checkedOut(context, plate, at))],
     ];
 
-    test.each(changes)('%s', (_, eventName, oldImage, newImage) => {
-      const change = { eventID: 'e1', eventName, oldImage, newImage };
-      const event = eventFromChange(change);
-      // An event must reach the function; a change that is none may, if it is a file item's.
-      if (event !== null) expect(invokes(change)).toBe(true);
-      if (
-        newImage?.type === 'upload' ||
-        eventName === 'REMOVE' ||
-        (newImage?.type === 'version' && eventName === 'MODIFY')
-      ) {
-        expect({ event, invokes: invokes(change) }).toEqual({ event: null, invokes: false });
-      }
+    test.each(entries)('%s: its entry is an event, and reaches the function', (_, item) => {
+      const inserted = { eventName: 'INSERT' as const, newImage: item };
+      expect(eventFromChange(inserted)).not.toBeNull();
+      expect(invokes(inserted)).toBe(true);
+    });
+
+    test.each(others)('%s: no event, and the function is not invoked', (_, eventName, newImage) => {
+      const other = { eventName, newImage };
+      expect({ event: eventFromChange(other), invokes: invokes(other) }).toEqual({
+        event: null,
+        invokes: false,
+      });
     });
 
     test('the cases above include every kind of event', () => {
-      const types = changes
-        .map(
-          ([, eventName, oldImage, newImage]) =>
-            eventFromChange({ eventID: 'e1', eventName, oldImage, newImage })?.type,
-        )
-        .filter((type) => type !== undefined);
-      expect(new Set(types)).toEqual(
-        new Set(['FileCheckedIn', 'FileCheckedOut', 'LockReleased', 'LockBroken']),
-      );
+      const types = entries.map(([, item]) => eventFromChange({ eventName: 'INSERT', newImage: item })?.type);
+      expect(new Set(types)).toEqual(new Set(EVENT_TYPES));
     });
   });
 

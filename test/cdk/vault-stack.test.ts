@@ -9,10 +9,10 @@ import type { CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { parse } from 'yaml';
-import { tableSchema } from '#shared/aws/table-schema';
+import { tableSchema } from '#shared/aws/dynamodb/table-schema';
 import { loadConfig } from '#shared/config';
 import { createVaultApp } from '../../infra/cdk/vault-app';
-import { REPOSITORY_ROOT, type VaultStack } from '../../infra/cdk/vault-stack';
+import { MIGRATION_TABLE_ACTIONS, REPOSITORY_ROOT, type VaultStack } from '../../infra/cdk/vault-stack';
 import { routes } from '../../infra/routes';
 
 const CONTEXT = {
@@ -170,6 +170,9 @@ describe('the HTTP API', () => {
   });
 });
 
+/** CDK's own function that runs triggers: one per stack, made by aws-cdk-lib/triggers. */
+const TRIGGER_PROVIDER = 'AWSCDKTriggerCustomResourceProviderCustomResourceProviderHandler';
+
 describe('least privilege', () => {
   test.each(routes.map((route) => [route.id, route] as const))(
     '%s may do exactly its route’s actions on exactly their resources',
@@ -179,14 +182,10 @@ describe('least privilege', () => {
       const expected = [
         ...allow(['logs:CreateLogStream', 'logs:PutLogEvents'], [arnOf(fn.logGroup)]),
         ...allow(route.tableActions, [arnOf(table)]),
-        ...(route.tableActions.includes('dynamodb:Query')
-          ? allow(
-              ['dynamodb:Query'],
-              [tableSchema.filesIndex.name, tableSchema.locksIndex.name].map((index) =>
-                arnPlus(table, `/index/${index}`),
-              ),
-            )
-          : []),
+        ...allow(
+          ['dynamodb:Query'],
+          (route.queryIndexes ?? []).map((index) => arnPlus(table, `/index/${index}`)),
+        ),
         ...allow(route.blobActions, [arnPlus(bucket, '/blobs/*')]),
         ...allow(route.bucketActions ?? [], [arnOf(bucket)]),
       ].sort();
@@ -195,7 +194,21 @@ describe('least privilege', () => {
   );
 
   test('no role has a managed or inline policy, and no identity policy allows a wildcard action', () => {
-    for (const [, role] of resourcesOfType('AWS::IAM::Role')) {
+    // The one exception is CDK's own: the provider that runs triggers (here, the migration) logs
+    // through AWSLambdaBasicExecutionRole, and may invoke exactly the migration function.
+    const triggerProvider = Object.keys(template.findResources('AWS::Lambda::Function')).find((id) =>
+      id.startsWith(TRIGGER_PROVIDER),
+    );
+    const providerRole = JSON.stringify(
+      (template.toJSON().Resources as Record<string, Resource>)[triggerProvider ?? '']?.Properties?.Role,
+    );
+    for (const [id, role] of resourcesOfType('AWS::IAM::Role')) {
+      if (providerRole.includes(`"${id}"`)) {
+        expect(role.Properties.ManagedPolicyArns).toEqual([
+          { 'Fn::Sub': 'arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole' },
+        ]);
+        continue;
+      }
       expect(role.Properties.ManagedPolicyArns).toBeUndefined();
       expect(role.Properties.Policies).toBeUndefined();
     }
@@ -204,6 +217,31 @@ describe('least privilege', () => {
     );
     expect(actions.length).toBeGreaterThan(0);
     expect(actions.filter((action: string) => action.includes('*'))).toEqual([]);
+  });
+
+  test('the migration may work on the table and nothing else, and runs at each deployment before any route changes', () => {
+    const { migrate, storage } = stack;
+    expect(permissionsOf(idOf(migrate.role))).toEqual(
+      [
+        ...allow(['logs:CreateLogStream', 'logs:PutLogEvents'], [arnOf(migrate.logGroup)]),
+        ...allow([...MIGRATION_TABLE_ACTIONS], [arnOf(storage.table)]),
+      ].sort(),
+    );
+    const [triggerId, trigger] = Object.entries(template.findResources('Custom::Trigger'))[0] ?? [];
+    expect(trigger?.Properties).toMatchObject({ HandlerArn: expect.anything() });
+    // The trigger invokes the current version of the migration function, so each new bundle runs once.
+    expect(JSON.stringify(trigger?.Properties.HandlerArn)).toContain(
+      `${idOf(migrate.function).replace(/Function[0-9A-F]{8}$/, 'Function')}CurrentVersion`,
+    );
+    for (const route of routes) {
+      const dependsOn = (template.toJSON().Resources as Record<string, { DependsOn?: string[] }>)[
+        idOf(handler(route.id).function)
+      ]?.DependsOn;
+      expect({ route: route.id, waitsForMigration: dependsOn?.includes(triggerId as string) }).toEqual({
+        route: route.id,
+        waitsForMigration: true,
+      });
+    }
   });
 
   test('read routes are granted no write', () => {
@@ -326,7 +364,7 @@ describe('the table', () => {
     });
   });
 
-  test('has exactly the two indexes of table-schema.ts, projecting everything', () => {
+  test('has exactly the indexes of table-schema.ts, projecting everything', () => {
     const index = ({
       name,
       partitionKey,
@@ -344,7 +382,11 @@ describe('the table', () => {
       Projection: { ProjectionType: 'ALL' },
     });
     template.hasResourceProperties('AWS::DynamoDB::Table', {
-      GlobalSecondaryIndexes: [index(tableSchema.filesIndex), index(tableSchema.locksIndex)],
+      GlobalSecondaryIndexes: [
+        index(tableSchema.filesIndex),
+        index(tableSchema.locksIndex),
+        index(tableSchema.groupsIndex),
+      ],
     });
   });
 
@@ -504,8 +546,14 @@ describe('the stack as a whole', () => {
         ...routes.map((route) => handler(route.id).function),
         stack.notifications.notify.function,
         stack.notifications.webhook?.function,
+        stack.migrate.function,
       ]
         .map((fn) => (fn ? idOf(fn) : 'missing'))
+        .concat(
+          Object.keys(template.findResources('AWS::Lambda::Function')).filter((id) =>
+            id.startsWith(TRIGGER_PROVIDER),
+          ),
+        )
         .sort(),
     );
     expect(named).toEqual([]);

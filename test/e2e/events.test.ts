@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sha256Hex, startTestServer, type TestServer } from '../support/http';
+import { encodeName, sha256Hex, startTestServer, type TestServer } from '../support/http';
 import { subscribeQueue } from '../support/queues';
 
 const checkpointFile = () => join(mkdtempSync(join(tmpdir(), 'camvault-stream-')), 'checkpoint.json');
@@ -28,6 +28,7 @@ describe('events of committed changes', () => {
     await server.as('boss', { admin: true }).release(name, true);
     const lastLock = (await alice.checkout(name)).body.lock;
     await alice.checkin(name, { message: 'nothing to change' });
+    const { fileId } = (await alice.get(`/files/${encodeName(name)}`)).body;
 
     const events = await queue.receive(9);
     expect(events.map(({ body }) => body.type)).toEqual([
@@ -53,6 +54,7 @@ describe('events of committed changes', () => {
       sha256: sha256Hex(v1),
       sizeBytes: v1.length,
       message: 'first',
+      fileId,
     });
     expect(bodies[1]).toEqual({
       type: 'FileCheckedOut',
@@ -62,6 +64,7 @@ describe('events of committed changes', () => {
       user: 'alice',
       lockId: lock.lockId,
       message: 'new roughing toolpath',
+      fileId,
     });
     expect(bodies[2]).toMatchObject({
       version: 2,
@@ -77,6 +80,7 @@ describe('events of committed changes', () => {
       name,
       user: 'alice',
       lockId: undoLock.lockId,
+      fileId,
     });
     expect(bodies[6]).toEqual({
       type: 'LockBroken',
@@ -86,6 +90,7 @@ describe('events of committed changes', () => {
       user: 'boss',
       previousOwner: 'bob',
       lockId: bobLock.lockId,
+      fileId,
     });
     expect(bodies[8]).toMatchObject({
       version: null,
@@ -95,9 +100,79 @@ describe('events of committed changes', () => {
     });
     expect(new Set(bodies.map((body) => body.eventId)).size).toBe(9);
     for (const { body, attributes } of events) {
-      expect(attributes).toEqual({ type: body.type, name: body.name, user: body.user });
+      expect(attributes).toEqual({
+        type: body.type,
+        name: body.name,
+        user: body.user,
+        fileId,
+        folder: 'events/',
+      });
       expect(Number.isNaN(Date.parse(body.at))).toBe(false);
     }
+    // Each event is its audit entry, read back: same id, same time, same body.
+    const { entries } = (await alice.get(`/audit?name=${encodeURIComponent(name)}`)).body;
+    expect(
+      [...entries]
+        .reverse()
+        .map(({ entryId, type, at, details }: any) => ({ type, eventId: entryId, at, ...details })),
+    ).toEqual(bodies);
+  });
+
+  test('moves, deletes and restores are told too, with their bodies; a root file has no folder attribute', async () => {
+    const queue = await subscribeQueue(server.topicArn as string, {
+      fileId: [{ exists: true }],
+      user: ['erin'],
+    });
+    const erin = server.as('erin');
+    await erin.commit('life/Old.mcam', Buffer.from('life'));
+    await erin.checkout('life/Old.mcam');
+    const moved = await erin.request('POST', '/move/life/Old.mcam', {
+      json: { to: 'Top.mcam', message: 'to the top' },
+    });
+    expect(moved.status).toBe(200);
+    const fileId = moved.body.file.fileId;
+    expect(
+      (await erin.request('DELETE', '/files/Top.mcam', { json: { message: 'done with it' } })).status,
+    ).toBe(200);
+    expect(
+      (await erin.request('POST', `/restore/${fileId}`, { json: { as: 'life/Back.mcam' } })).status,
+    ).toBe(200);
+
+    const events = await queue.receive(5);
+    const at = expect.any(String);
+    const eventId = expect.any(String);
+    expect(events.map(({ body }) => body)).toEqual([
+      expect.objectContaining({ type: 'FileCheckedIn', fileId }),
+      expect.objectContaining({ type: 'FileCheckedOut', fileId }),
+      {
+        type: 'FileMoved',
+        eventId,
+        at,
+        name: 'Top.mcam',
+        from: 'life/Old.mcam',
+        user: 'erin',
+        message: 'to the top',
+        fileId,
+      },
+      {
+        type: 'FileDeleted',
+        eventId,
+        at,
+        name: 'Top.mcam',
+        user: 'erin',
+        version: 1,
+        message: 'done with it',
+        fileId,
+      },
+      { type: 'FileRestored', eventId, at, name: 'life/Back.mcam', user: 'erin', version: 1, fileId },
+    ]);
+    expect(events.map(({ attributes }) => attributes.folder)).toEqual([
+      'life/',
+      'life/',
+      undefined,
+      undefined,
+      'life/',
+    ]);
   });
 
   test('filter policies on name prefix and on user receive only their events', async () => {

@@ -19,10 +19,14 @@ type TestVault = Awaited<ReturnType<typeof createTestVault>>;
 
 const addFile = async ({ vault }: TestVault, caller: Caller, raw: string, content = raw) => {
   const bytes = Buffer.from(content);
-  const upload = await vault.stageUpload(caller, name(raw), bytes.length, sha(bytes));
+  const upload = await vault.checkins.stage(caller, name(raw), bytes.length, sha(bytes));
   const put = await fetch(upload.url, { method: 'PUT', headers: upload.headers, body: bytes });
   expect(put.status).toBe(200);
-  return vault.checkIn(caller, name(raw), { uploadId: upload.uploadId, message: '', keepLock: false });
+  return vault.checkins.checkIn(caller, name(raw), {
+    source: { uploadId: upload.uploadId },
+    message: '',
+    keepLock: false,
+  });
 };
 
 describe('with CAMVAULT_LOCK_TTL_SECONDS', () => {
@@ -34,24 +38,40 @@ describe('with CAMVAULT_LOCK_TTL_SECONDS', () => {
 
   test('a lock carries its expiry, and an expired lock counts as absent everywhere', async () => {
     const { vault } = setup;
-    const { lock } = await vault.checkout(alice, name('ttl.mcam'), 'short job');
+    const { lock } = await vault.locks.checkout(alice, name('ttl.mcam'), 'short job');
     expect(lock.expiresAt).toBe(new Date(now.getTime() + 60_000).toISOString());
-    await expect(vault.checkout(bob, name('ttl.mcam'), '')).rejects.toMatchObject({ code: 'LOCKED' });
+    await expect(vault.locks.checkout(bob, name('ttl.mcam'), '')).rejects.toMatchObject({ code: 'LOCKED' });
 
     advance(61);
-    expect(await vault.getFile(name('ttl.mcam'))).toMatchObject({ status: 'available', lock: null });
-    expect((await vault.listLocks({ user: null, limit: 10, cursor: null })).items).toEqual([]);
+    expect(await vault.files.get(name('ttl.mcam'))).toMatchObject({ status: 'available', lock: null });
+    expect((await vault.locks.list({ user: null, limit: 10, cursor: null })).items).toEqual([]);
     expect(
-      (await vault.listFiles({ prefix: '', status: 'available', limit: 10, cursor: null })).items,
+      (
+        await vault.files.list({
+          prefix: '',
+          directOnly: false,
+          status: 'available',
+          limit: 10,
+          cursor: null,
+        })
+      ).items,
     ).toHaveLength(1);
     expect(
-      (await vault.listFiles({ prefix: '', status: 'checked_out', limit: 10, cursor: null })).items,
+      (
+        await vault.files.list({
+          prefix: '',
+          directOnly: false,
+          status: 'checked_out',
+          limit: 10,
+          cursor: null,
+        })
+      ).items,
     ).toHaveLength(0);
-    await expect(vault.releaseLock(alice, name('ttl.mcam'), false)).rejects.toMatchObject({
+    await expect(vault.locks.release(alice, name('ttl.mcam'), false)).rejects.toMatchObject({
       code: 'NOT_LOCKED',
     });
 
-    const taken = await vault.checkout(bob, name('ttl.mcam'), 'mine now');
+    const taken = await vault.locks.checkout(bob, name('ttl.mcam'), 'mine now');
     expect(taken.created).toBe(true);
     expect(taken.lock.user).toBe('bob');
   });
@@ -59,19 +79,19 @@ describe('with CAMVAULT_LOCK_TTL_SECONDS', () => {
   test('an upload staged under a lock that expired is LOCK_LOST', async () => {
     const { vault } = setup;
     await addFile(setup, alice, 'ttl-upload.mcam');
-    await vault.checkout(alice, name('ttl-upload.mcam'), '');
+    await vault.locks.checkout(alice, name('ttl-upload.mcam'), '');
     const bytes = Buffer.from('late bytes');
-    const upload = await vault.stageUpload(alice, name('ttl-upload.mcam'), bytes.length, sha(bytes));
+    const upload = await vault.checkins.stage(alice, name('ttl-upload.mcam'), bytes.length, sha(bytes));
     await fetch(upload.url, { method: 'PUT', headers: upload.headers, body: bytes });
     advance(61);
     await expect(
-      vault.checkIn(alice, name('ttl-upload.mcam'), {
-        uploadId: upload.uploadId,
+      vault.checkins.checkIn(alice, name('ttl-upload.mcam'), {
+        source: { uploadId: upload.uploadId },
         message: '',
         keepLock: false,
       }),
     ).rejects.toMatchObject({ code: 'LOCK_LOST' });
-    expect((await vault.getFile(name('ttl-upload.mcam'))).version).toBe(1);
+    expect((await vault.files.get(name('ttl-upload.mcam'))).version).toBe(1);
   });
 });
 
@@ -81,9 +101,9 @@ describe('listings', () => {
   beforeAll(async () => {
     setup = await createTestVault({}, { clock });
     for (const raw of names) await addFile(setup, alice, raw);
-    await setup.vault.checkout(alice, name('a/three.mcam'), '');
-    await setup.vault.checkout(bob, name('B/four.mcam'), '');
-    await setup.vault.checkout(bob, name('c/five.mcam'), '');
+    await setup.vault.locks.checkout(alice, name('a/three.mcam'), '');
+    await setup.vault.locks.checkout(bob, name('B/four.mcam'), '');
+    await setup.vault.locks.checkout(bob, name('c/five.mcam'), '');
   });
 
   const collect = async <T>(
@@ -103,7 +123,7 @@ describe('listings', () => {
 
   test('files are ordered by key bytes, page by page, and shown under their first spelling', async () => {
     const { all, pages } = await collect((cursor) =>
-      setup.vault.listFiles({ prefix: '', status: null, limit: 2, cursor }),
+      setup.vault.files.list({ prefix: '', directOnly: false, status: null, limit: 2, cursor }),
     );
     expect(all.map((file) => file.name)).toEqual([
       'A/one.mcam',
@@ -118,11 +138,11 @@ describe('listings', () => {
 
   test('prefix matches case-insensitively; status filters', async () => {
     const { all } = await collect((cursor) =>
-      setup.vault.listFiles({ prefix: 'a/', status: null, limit: 100, cursor }),
+      setup.vault.files.list({ prefix: 'a/', directOnly: false, status: null, limit: 100, cursor }),
     );
     expect(all.map((file) => file.name)).toEqual(['A/one.mcam', 'a/three.mcam', 'a/Ünïcode.mcam']);
     const out = await collect((cursor) =>
-      setup.vault.listFiles({ prefix: '', status: 'checked_out', limit: 2, cursor }),
+      setup.vault.files.list({ prefix: '', directOnly: false, status: 'checked_out', limit: 2, cursor }),
     );
     expect(out.all.map((file) => [file.name, file.lock?.user])).toEqual([
       ['a/three.mcam', 'alice'],
@@ -130,36 +150,36 @@ describe('listings', () => {
       ['c/five.mcam', 'bob'],
     ]);
     const free = await collect((cursor) =>
-      setup.vault.listFiles({ prefix: '', status: 'available', limit: 2, cursor }),
+      setup.vault.files.list({ prefix: '', directOnly: false, status: 'available', limit: 2, cursor }),
     );
     expect(free.all.map((file) => file.name)).toEqual(['A/one.mcam', 'a/Ünïcode.mcam', 'b/Two.mcam']);
   });
 
   test('who has what, for everyone or one user', async () => {
-    const { all } = await collect((cursor) => setup.vault.listLocks({ user: null, limit: 1, cursor }));
+    const { all } = await collect((cursor) => setup.vault.locks.list({ user: null, limit: 1, cursor }));
     expect(all.map((lock) => [lock.name, lock.user])).toEqual([
       ['a/three.mcam', 'alice'],
       ['B/four.mcam', 'bob'],
       ['c/five.mcam', 'bob'],
     ]);
-    const bobs = await collect((cursor) => setup.vault.listLocks({ user: 'bob', limit: 100, cursor }));
+    const bobs = await collect((cursor) => setup.vault.locks.list({ user: 'bob', limit: 100, cursor }));
     expect(bobs.all.map((lock) => lock.name)).toEqual(['B/four.mcam', 'c/five.mcam']);
   });
 
   test('history pages newest first', async () => {
     const target = name('A/one.mcam');
     for (let i = 2; i <= 5; i++) {
-      await setup.vault.checkout(alice, target, '');
+      await setup.vault.locks.checkout(alice, target, '');
       const bytes = Buffer.from(`one v${i}`);
-      const upload = await setup.vault.stageUpload(alice, target, bytes.length, sha(bytes));
+      const upload = await setup.vault.checkins.stage(alice, target, bytes.length, sha(bytes));
       await fetch(upload.url, { method: 'PUT', headers: upload.headers, body: bytes });
-      await setup.vault.checkIn(alice, target, {
-        uploadId: upload.uploadId,
+      await setup.vault.checkins.checkIn(alice, target, {
+        source: { uploadId: upload.uploadId },
         message: `v${i}`,
         keepLock: false,
       });
     }
-    const { all } = await collect((cursor) => setup.vault.listVersions(target, 2, cursor));
+    const { all } = await collect((cursor) => setup.vault.files.versions(target, 2, cursor));
     expect(all.map((version) => [version.version, version.message])).toEqual([
       [5, 'v5'],
       [4, 'v4'],

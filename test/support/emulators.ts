@@ -2,10 +2,10 @@
 import { randomBytes } from 'node:crypto';
 import { type EmulatorEndpoints, emulatorClients } from '#infra/local/local-vault';
 import { ensureBucket, ensureTable } from '#infra/local/provision';
-import { DynamoDbLockStore } from '#shared/aws/dynamodb-lock-store';
+import { DynamoDbVaultStore } from '#shared/aws/dynamodb/vault-store';
 import { S3FileStore } from '#shared/aws/s3-file-store';
 import type { VaultConfig } from '#shared/config';
-import { Vault, type VaultDependencies } from '#shared/vault';
+import { Vault, type VaultDependencies } from '#shared/core/vault';
 
 export const testEndpoints = (): Required<EmulatorEndpoints> => {
   const dynamodb = process.env.CAMVAULT_TEST_DYNAMODB;
@@ -38,7 +38,7 @@ export const createTestVault = async (
   const clients = emulatorClients(testEndpoints());
   await ensureTable(clients.dynamodb, config.table);
   await ensureBucket(clients.s3, config.bucket);
-  const locks = new DynamoDbLockStore(clients.dynamodb, config.table);
-  const files = new S3FileStore(clients.s3, config.bucket);
-  return { vault: new Vault({ config, locks, files, ...dependencies }), config, clients, locks, files };
+  const store = new DynamoDbVaultStore(clients.dynamodb, config.table);
+  const blobs = new S3FileStore(clients.s3, config.bucket);
+  return { vault: new Vault({ config, store, blobs, ...dependencies }), config, clients, store, blobs };
 };

@@ -201,6 +201,22 @@ const badNames = (): fc.Arbitrary<Part<string>> =>
 const names = (): fc.Arbitrary<Part<string>> =>
   fc.oneof(ok(fc.constantFrom(...VALID_NAMES).map(encodePath)), badNames());
 
+/** A file id in a path: well-formed (no such file in the trash: 404) or not (400). */
+const fileIds = (): fc.Arbitrary<Part<string>> =>
+  fc.oneof(
+    ok(fc.uuid({ version: 4 })),
+    bad(
+      'malformed file id',
+      fc.oneof(
+        fc.constantFrom('x', 'FILE', '00000000-0000-0000-0000-00000000000G'),
+        fc
+          .uuid()
+          .map((id) => id.toUpperCase())
+          .filter((id) => /[A-F]/.test(id)),
+      ),
+    ),
+  );
+
 // --- query strings ----------------------------------------------------------------------------------
 
 type Query = [string, string][];
@@ -279,6 +295,18 @@ const queries: Record<string, () => fc.Arbitrary<Part<Query>>> = {
         'prefix over 512 bytes',
         fc.integer({ min: 513, max: 2000 }).map((n): Query => [['prefix', 'p'.repeat(n)]]),
       ),
+      ok(fc.constant<Query>([['depth', '1']])),
+      bad(
+        'depth other than 1',
+        fc.constantFrom('0', '2', 'all', '-1').map((d): Query => [['depth', d]]),
+      ),
+      bad(
+        'depth 1 under a prefix that is no folder',
+        fc.constant<Query>([
+          ['depth', '1'],
+          ['prefix', 'new'],
+        ]),
+      ),
     ),
   locks: () =>
     fc.oneof(
@@ -324,6 +352,60 @@ const queries: Record<string, () => fc.Arbitrary<Part<Query>>> = {
       ),
     ),
   none: () => fc.oneof(ok(fc.constant<Query>([])), unknownParameter([])),
+  trash: () =>
+    fc.oneof(
+      ok(fc.constant<Query>([])),
+      ok(validLimit),
+      ok(fc.constantFrom('new/', 'A', 'zz').map((p): Query => [['prefix', p]])),
+      unknownParameter(['prefix', 'limit', 'cursor']),
+      badLimit,
+      repeatedLimit,
+      badCursor,
+    ),
+  folders: () =>
+    fc.oneof(
+      ok(fc.constant<Query>([])),
+      ok(validLimit),
+      ok(fc.constantFrom('new/', 'A/b/', 'zz/').map((p): Query => [['prefix', p]])),
+      unknownParameter(['prefix', 'limit', 'cursor']),
+      badLimit,
+      badCursor,
+      bad(
+        'folder prefix without its slash',
+        fc.constantFrom('new', 'a/b', '.', 'x/..').map((p): Query => [['prefix', p]]),
+      ),
+      bad(
+        'folder prefix with an empty segment',
+        fc.constantFrom('/', 'a//', '//').map((p): Query => [['prefix', p]]),
+      ),
+    ),
+  audit: () =>
+    fc.oneof(
+      ok(fc.constant<Query>([])),
+      ok(validLimit),
+      ok(fc.constantFrom('FileCheckedIn', 'FileMoved').map((t): Query => [['type', t]])),
+      ok(fc.constantFrom('2026-01-01', '2026-12-01T10:00:00Z').map((t): Query => [['since', t]])),
+      ok(fc.constantFrom('new/part.mcam', 'A/b.mcam').map((n): Query => [['name', n]])),
+      unknownParameter(['name', 'user', 'type', 'since', 'until', 'limit', 'cursor']),
+      badLimit,
+      badCursor,
+      bad(
+        'unknown event type',
+        nonEmpty
+          .filter((t) => !t.startsWith('File') && !t.startsWith('Lock'))
+          .map((t): Query => [['type', t]]),
+      ),
+      bad(
+        'since not a time',
+        fc
+          .constantFrom('yesterday', '2026-13-01', '12/01/2026', '1700000000')
+          .map((t): Query => [['since', t]]),
+      ),
+      bad(
+        'audit of a bad name',
+        fc.constantFrom('a//b.mcam', '../x.mcam', 'x.txt').map((n): Query => [['name', n]]),
+      ),
+    ),
 };
 
 // --- bodies -----------------------------------------------------------------------------------------
@@ -419,6 +501,34 @@ const bodies: Record<string, () => fc.Arbitrary<Part<string | undefined>>> = {
           .map((k) => json({ uploadId: 'u1', keepLock: k })),
       ),
       bad('keepLock without an upload', fc.constant(json({ keepLock: true }))),
+      bad(
+        'bad fromVersion',
+        fc.constantFrom<unknown>(0, -1, 1.5, '2', null, true).map((v) => json({ fromVersion: v })),
+      ),
+      bad('fromVersion with an uploadId', fc.constant(json({ fromVersion: 1, uploadId: 'u1' }))),
+    ),
+  move: () =>
+    fc.oneof(
+      ok(fc.constant(json({ to: 'moved/part.mcam', message: 'tidy' }))),
+      ...commonBadBodies(['to', 'message']),
+      bad('move without to', fc.constantFrom('{}', json({ message: 'x' }))),
+      bad(
+        'to not a string',
+        notAString.map((to) => json({ to })),
+      ),
+      bad(
+        'to a bad name',
+        badNames().map((name) => json({ to: decodeURIComponentSafe(name.value) })),
+      ),
+    ),
+  restore: () =>
+    fc.oneof(
+      ok(fc.constantFrom<string | undefined>(undefined, '{}', json({ as: 'restored/part.mcam' }))),
+      ...commonBadBodies(['as']),
+      bad(
+        'as a bad name',
+        badNames().map((name) => json({ as: decodeURIComponentSafe(name.value) })),
+      ),
     ),
   uploads: () =>
     fc.oneof(
@@ -506,7 +616,8 @@ interface RouteShape {
   route: string;
   method: string;
   prefix: string;
-  name: boolean;
+  /** What follows the prefix in the path: a file name, a file id, or nothing. */
+  name: boolean | 'fileId';
   query: keyof typeof queries;
   body: keyof typeof bodies | null;
   mutating: boolean;
@@ -595,6 +706,66 @@ const ROUTES: RouteShape[] = [
     authenticated: true,
   },
   {
+    route: 'DELETE /files/{name}',
+    method: 'DELETE',
+    prefix: '/files/',
+    name: true,
+    query: 'none',
+    body: 'checkout',
+    mutating: true,
+    authenticated: true,
+  },
+  {
+    route: 'POST /move/{name}',
+    method: 'POST',
+    prefix: '/move/',
+    name: true,
+    query: 'none',
+    body: 'move',
+    mutating: true,
+    authenticated: true,
+  },
+  {
+    route: 'POST /restore/{fileId}',
+    method: 'POST',
+    prefix: '/restore/',
+    name: 'fileId',
+    query: 'none',
+    body: 'restore',
+    mutating: true,
+    authenticated: true,
+  },
+  {
+    route: 'GET /trash',
+    method: 'GET',
+    prefix: '/trash',
+    name: false,
+    query: 'trash',
+    body: null,
+    mutating: false,
+    authenticated: true,
+  },
+  {
+    route: 'GET /folders',
+    method: 'GET',
+    prefix: '/folders',
+    name: false,
+    query: 'folders',
+    body: null,
+    mutating: false,
+    authenticated: true,
+  },
+  {
+    route: 'GET /audit',
+    method: 'GET',
+    prefix: '/audit',
+    name: false,
+    query: 'audit',
+    body: null,
+    mutating: false,
+    authenticated: true,
+  },
+  {
     route: 'DELETE /locks/{name}',
     method: 'DELETE',
     prefix: '/locks/',
@@ -631,7 +802,7 @@ export const requests = (): fc.Arbitrary<GeneratedRequest> =>
           { weight: 9, arbitrary: ok(fc.constant(shape.method)) },
           { weight: 1, arbitrary: bad('no such route', wrongMethod(shape)) },
         ),
-        name: shape.name ? names() : ok(fc.constant('')),
+        name: shape.name === 'fileId' ? fileIds() : shape.name ? names() : ok(fc.constant('')),
         query: queries[shape.query]?.() ?? ok(fc.constant<Query>([])),
         body: shape.body
           ? (bodies[shape.body]?.() ?? ok(fc.constant(undefined)))
@@ -694,7 +865,10 @@ export const snapshot = async (server: TestServer) => {
         (await reader.get(`/versions/${encodeName(file.name)}?limit=1000`)).body.versions,
     ),
   );
-  return JSON.stringify({ files, locks, versions });
+  const trash = (await reader.get('/trash?limit=1000')).body;
+  const folders = (await reader.get('/folders?limit=1000')).body;
+  const audit = (await reader.get('/audit?limit=1000')).body;
+  return JSON.stringify({ files, locks, versions, trash, folders, audit });
 };
 
 export interface BadInputReport {

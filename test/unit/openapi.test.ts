@@ -7,11 +7,23 @@ import type { Context } from 'aws-lambda';
 import { loadOpenApi } from '#infra/local/pages';
 import { type LambdaHandler, REPOSITORY_ROOT } from '#infra/local/server';
 import { type RouteDefinition, routes } from '#infra/routes';
+import type { Vault } from '#shared/core/vault';
 import { type ErrorCode, errorStatus } from '#shared/errors';
-import { DEFAULT_LIMIT } from '#shared/http/request';
+import { EVENT_TYPES, type EventDetails, type EventType } from '#shared/events';
+import { DEFAULT_LIMIT, fields } from '#shared/http/request';
 import type { HttpEvent } from '#shared/http/route';
-import type { Download, FileStatus, Lock, Upload, VaultFile, Version } from '#shared/model';
-import type { Vault } from '#shared/vault';
+import type {
+  AuditEntry,
+  Download,
+  FileStatus,
+  Folder,
+  Lock,
+  Release,
+  Trashed,
+  Upload,
+  VaultFile,
+  Version,
+} from '#shared/model';
 
 type Node = Record<string, any>;
 
@@ -23,6 +35,7 @@ const document = loadOpenApi() as Node;
 
 /** `true` where the field may be null. */
 const fileFields: Record<keyof VaultFile, boolean> = {
+  fileId: false,
   name: false,
   version: false,
   sizeBytes: false,
@@ -31,6 +44,7 @@ const fileFields: Record<keyof VaultFile, boolean> = {
   modifiedBy: false,
   status: false,
   lock: true,
+  released: true,
 };
 const lockFields: Record<keyof Lock, boolean> = {
   name: false,
@@ -68,12 +82,62 @@ const downloadFields: Record<keyof Download, boolean> = {
   sizeBytes: false,
   sha256: false,
 };
+const releaseFields: Record<keyof Release, boolean> = {
+  version: false,
+  releasedAt: false,
+  releasedBy: false,
+  message: false,
+  withdrawnAt: true,
+  withdrawnBy: true,
+  withdrawMessage: true,
+};
+const trashedFields: Record<keyof Trashed, boolean> = {
+  fileId: false,
+  name: false,
+  version: false,
+  deletedAt: false,
+  deletedBy: false,
+  message: false,
+};
+const folderFields: Record<keyof Folder, boolean> = { prefix: false, files: false };
+const auditEntryFields: Record<keyof AuditEntry, boolean> = {
+  entryId: false,
+  type: false,
+  at: false,
+  user: false,
+  name: false,
+  fileId: true,
+  details: false,
+};
 const fileStatuses: Record<FileStatus, true> = { available: true, checked_out: true };
+
+/** Each event's body besides `type`, `eventId` and `at` (shared/events.ts); `true` where the field may be null. */
+const eventBodies: { [T in EventType]: Record<keyof EventDetails<T>, boolean> } = {
+  FileCheckedOut: { name: false, user: false, lockId: false, message: false, fileId: false },
+  FileCheckedIn: {
+    name: false,
+    user: false,
+    lockId: true,
+    version: true,
+    sha256: false,
+    sizeBytes: false,
+    message: false,
+    fileId: false,
+  },
+  LockReleased: { name: false, user: false, lockId: false, fileId: false },
+  LockBroken: { name: false, user: false, previousOwner: false, lockId: false, fileId: false },
+  FileMoved: { name: false, from: false, user: false, message: false, fileId: false },
+  FileDeleted: { name: false, user: false, version: false, message: false, fileId: false },
+  FileRestored: { name: false, user: false, version: false, fileId: false },
+};
+
+/** The SNS message attributes shared/aws/sns-event-publisher.ts sets (`folder` is left out at the root). */
+const messageAttributes = ['type', 'name', 'user', 'fileId', 'folder'];
 
 /** The query parameters each handler's `parseQuery` schema accepts (functions/*.ts). */
 const queryParameters: Record<string, string[]> = {
   Health: [], // functions/health.ts reads no query
-  ListFiles: ['prefix', 'status', 'limit', 'cursor'],
+  ListFiles: ['prefix', 'status', 'depth', 'limit', 'cursor'],
   GetFile: [],
   ListVersions: ['limit', 'cursor'],
   Download: ['version'],
@@ -82,6 +146,12 @@ const queryParameters: Record<string, string[]> = {
   Checkin: [],
   ReleaseLock: ['force'],
   ListLocks: ['user', 'limit', 'cursor'],
+  MoveFile: [],
+  DeleteFile: [],
+  ListTrash: ['prefix', 'limit', 'cursor'],
+  RestoreFile: [],
+  ListFolders: ['prefix', 'limit', 'cursor'],
+  ListAudit: ['name', 'user', 'type', 'since', 'until', 'limit', 'cursor'],
 };
 
 /** The body fields each handler's `parseBody` schema accepts; null: the handler reads no body. */
@@ -93,12 +163,18 @@ const bodyFields: Record<string, { fields: string[]; required: string[] } | null
   Download: null,
   Checkout: { fields: ['message'], required: [] },
   CreateUpload: { fields: ['name', 'sizeBytes', 'sha256'], required: ['name', 'sizeBytes', 'sha256'] },
-  Checkin: { fields: ['uploadId', 'message', 'keepLock'], required: [] },
+  Checkin: { fields: ['uploadId', 'fromVersion', 'message', 'keepLock'], required: [] },
   ReleaseLock: null,
   ListLocks: null,
+  MoveFile: { fields: ['to', 'message'], required: ['to'] },
+  DeleteFile: { fields: ['message'], required: [] },
+  ListTrash: null,
+  RestoreFile: { fields: ['as'], required: [] },
+  ListFolders: null,
+  ListAudit: null,
 };
 
-/** The success statuses and the error codes each route can answer, from the handlers and shared/vault.ts. */
+/** The success statuses and the error codes each route can answer, from the handlers and shared/core/*.ts. */
 const GUARDED: ErrorCode[] = ['UNAUTHORIZED', 'BAD_REQUEST', 'INTERNAL'];
 const outcomes: Record<string, { success: number[]; errors: ErrorCode[] }> = {
   Health: { success: [200], errors: ['INTERNAL'] },
@@ -123,6 +199,18 @@ const outcomes: Record<string, { success: number[]; errors: ErrorCode[] }> = {
   },
   ReleaseLock: { success: [200], errors: [...GUARDED, 'NOT_FOUND', 'FORBIDDEN', 'NOT_LOCKED'] },
   ListLocks: { success: [200], errors: GUARDED },
+  MoveFile: {
+    success: [200],
+    errors: [...GUARDED, 'PAYLOAD_TOO_LARGE', 'NOT_FOUND', 'NOT_LOCKED', 'LOCKED', 'ALREADY_EXISTS'],
+  },
+  DeleteFile: {
+    success: [200],
+    errors: [...GUARDED, 'PAYLOAD_TOO_LARGE', 'NOT_FOUND', 'NOT_LOCKED', 'LOCKED'],
+  },
+  ListTrash: { success: [200], errors: GUARDED },
+  RestoreFile: { success: [200], errors: [...GUARDED, 'PAYLOAD_TOO_LARGE', 'NOT_FOUND', 'ALREADY_EXISTS'] },
+  ListFolders: { success: [200], errors: GUARDED },
+  ListAudit: { success: [200], errors: GUARDED },
 };
 
 const configurationVariables = [
@@ -180,6 +268,9 @@ const documentedOperations = Object.entries(document.paths as Record<string, Nod
 /** API Gateway's greedy `{name+}` is `{name}` in OpenAPI. */
 const openApiPath = (path: string): string => path.replace(/\{(\w+)\+\}/g, '{$1}');
 const routeKey = (route: RouteDefinition): string => `${route.method} ${openApiPath(route.path)}`;
+/** The parameters of a route's path, in order: `name` of `{name+}`, `fileId` of `{fileId}`. */
+const pathParameterNames = (route: RouteDefinition): string[] =>
+  [...route.path.matchAll(/\{(\w+)\+?\}/g)].map((match) => match[1] as string);
 
 const pathItemOf = (route: RouteDefinition): Node => document.paths[openApiPath(route.path)];
 const operationOf = (route: RouteDefinition): Node => {
@@ -296,27 +387,51 @@ describe('docs/openapi.yaml', () => {
   });
 
   test.each(routes.map((route) => [route.id, route] as const))(
-    '%s documents the query parameters its handler accepts, and the name in its path',
+    '%s documents the query parameters its handler accepts, and the parameters in its path',
     (id, route) => {
       expect(sorted(parametersOf(route, 'query').map((parameter) => parameter.name))).toEqual(
         sorted(queryParameters[id] ?? []),
       );
       const pathParameters = parametersOf(route, 'path');
-      if (route.path.includes('{name+}')) {
-        expect(pathParameters.map((parameter) => parameter.name)).toEqual(['name']);
-        expect(pathParameters[0]?.required).toBe(true);
-        expect(pathParameters[0]?.description).toMatch(/spans slashes/);
-      } else {
-        expect(pathParameters).toEqual([]);
+      expect(pathParameters.map((parameter) => parameter.name)).toEqual(pathParameterNames(route));
+      for (const parameter of pathParameters) {
+        expect(parameter.required).toBe(true);
+        // Only the greedy `{name+}` takes slashes; any other parameter is one segment.
+        if (route.path.includes(`{${parameter.name}+}`))
+          expect(parameter.description).toMatch(/spans slashes/);
+        else expect(parameter.description).not.toMatch(/spans slashes/);
       }
     },
   );
+
+  test('documents {fileId} as the lowercase UUID the vault gives, and uses that form for every fileId', () => {
+    const schema = document.components.schemas.FileId as Node;
+    const pattern = new RegExp(schema.pattern);
+    const example = String(firstExample(schema, 'FileId'));
+    expect(pattern.test(example)).toBe(true);
+    expect(pattern.test(example.toUpperCase())).toBe(false);
+    expect(pattern.test(`${example}/x`)).toBe(false);
+    expect(document.components.parameters.FileId.schema.$ref).toBe('#/components/schemas/FileId');
+    for (const name of ['File', 'Trashed', ...Object.keys(eventBodies).map((type) => `${type}Event`)]) {
+      expect({ name, ref: document.components.schemas[name].properties.fileId.$ref }).toEqual({
+        name,
+        ref: '#/components/schemas/FileId',
+      });
+    }
+  });
 
   test('documents each query parameter with the type and limits the code parses', () => {
     const parameters = routes.flatMap((route) => parametersOf(route, 'query'));
     const schemasOf = (name: string) =>
       parameters.filter((parameter) => parameter.name === name).map((parameter) => resolve(parameter.schema));
-    expect(schemasOf('limit').length).toBe(3);
+    const routesTaking = (name: string) =>
+      Object.values(queryParameters).filter((names) => names.includes(name));
+    for (const name of ['limit', 'cursor', 'prefix', 'user', 'since', 'until']) {
+      expect({ name, documented: schemasOf(name).length }).toEqual({
+        name,
+        documented: routesTaking(name).length,
+      });
+    }
     for (const schema of schemasOf('limit')) {
       expect(schema).toMatchObject({ type: 'integer', minimum: 1, maximum: 1000, default: DEFAULT_LIMIT });
     }
@@ -328,7 +443,37 @@ describe('docs/openapi.yaml', () => {
     for (const schema of schemasOf('cursor'))
       expect(schema).toMatchObject({ type: 'string', maxLength: 4096 });
     for (const schema of schemasOf('user')) expect(schema).toMatchObject({ minLength: 1, maxLength: 256 });
+    // depth: only the literal `1` (list-files.ts).
+    expect(schemasOf('depth')).toEqual([expect.objectContaining({ type: 'integer', enum: [1] })]);
+    // type: exactly the event types of shared/events.ts.
+    expect(schemasOf('type').map((schema) => sorted(schema.enum))).toEqual([sorted(EVENT_TYPES)]);
     for (const parameter of parameters) expect(parameter.required ?? false).toBe(false);
+  });
+
+  test('documents since/until with a pattern that agrees with the time the code parses', () => {
+    const schema = document.components.schemas.QueryTime as Node;
+    const pattern = new RegExp(schema.pattern);
+    const samples = [
+      ...(schema.examples as string[]),
+      '2025-03-04',
+      '2025-03-04T09:15Z',
+      '2025-03-04T09:15:00Z',
+      '2025-03-04T09:15:00.123456789Z',
+      '2025-03-04T10:15:00+01:00',
+      '2025-03-04T09:15:00',
+      '2025-03-04T09:15:00z',
+      '2025-03-04 09:15:00Z',
+      '2025-3-4',
+      '20250304',
+      'yesterday',
+      '',
+    ];
+    for (const sample of samples) {
+      expect({ sample, documented: pattern.test(sample) }).toEqual({
+        sample,
+        documented: fields.time.safeParse(sample).success,
+      });
+    }
   });
 
   test.each(routes.map((route) => [route.id, route] as const))(
@@ -355,6 +500,10 @@ describe('docs/openapi.yaml', () => {
     ['Version', versionFields],
     ['Upload', uploadFields],
     ['Download', downloadFields],
+    ['Release', releaseFields],
+    ['Trashed', trashedFields],
+    ['Folder', folderFields],
+    ['AuditEntry', auditEntryFields],
   ] as const)('the %s schema has exactly the fields of shared/model.ts, all required', (name, fields) => {
     const schema = document.components.schemas[name] as Node;
     const names = sorted(Object.keys(fields));
@@ -402,26 +551,41 @@ describe('docs/openapi.yaml', () => {
     },
   );
 
-  test('describes the four SNS events with their bodies and message attributes', () => {
+  test('describes the SNS events of shared/events.ts with their bodies and message attributes', () => {
     const events = document['x-camvault-events'] as Node;
-    expect(sorted(Object.keys(events.messageAttributes))).toEqual(['name', 'type', 'user']);
+    expect(sorted(Object.keys(events.messageAttributes))).toEqual(sorted(messageAttributes));
     for (const attribute of Object.values(events.messageAttributes as Record<string, Node>)) {
       expect(attribute.dataType).toBe('String');
     }
-    const bodies: Record<string, string[]> = {
-      FileCheckedOut: ['name', 'user', 'lockId', 'message'],
-      FileCheckedIn: ['name', 'user', 'lockId', 'version', 'sha256', 'sizeBytes', 'message'],
-      LockReleased: ['name', 'user', 'lockId'],
-      LockBroken: ['name', 'user', 'previousOwner', 'lockId'],
-    };
-    expect(sorted(Object.keys(events.types))).toEqual(sorted(Object.keys(bodies)));
-    for (const [type, fields] of Object.entries(bodies)) {
+    expect(events.messageAttributes.folder.description).toMatch(/root/);
+    expect(sorted(Object.keys(events.types))).toEqual(sorted(EVENT_TYPES));
+    expect(sorted(Object.keys(eventBodies))).toEqual(sorted(EVENT_TYPES));
+    for (const [type, body] of Object.entries(eventBodies) as [string, Record<string, boolean>][]) {
       const schema = resolve(events.types[type].body);
-      const expected = sorted(['type', 'eventId', 'at', ...fields]);
-      expect(sorted(Object.keys(schema.properties))).toEqual(expected);
-      expect(sorted(schema.required)).toEqual(expected);
+      const expected = sorted(['type', 'eventId', 'at', ...Object.keys(body)]);
+      expect({ type, properties: sorted(Object.keys(schema.properties)) }).toEqual({
+        type,
+        properties: expected,
+      });
+      expect({ type, required: sorted(schema.required) }).toEqual({ type, required: expected });
+      expect(schema.additionalProperties).toBe(false);
       expect(schema.properties.type.const).toBe(type);
+      const nullable = Object.keys(body).filter((field) => body[field]);
+      expect({
+        type,
+        nullable: sorted(Object.keys(body).filter((field) => allowsNull(schema.properties[field]))),
+      }).toEqual({
+        type,
+        nullable: sorted(nullable),
+      });
     }
+  });
+
+  test('the EventType and AuditEntry schemas name exactly the event types', () => {
+    expect(sorted(document.components.schemas.EventType.enum)).toEqual(sorted(EVENT_TYPES));
+    expect(document.components.schemas.AuditEntry.properties.type.$ref).toBe(
+      '#/components/schemas/EventType',
+    );
   });
 
   test('names every configuration variable in info.description', () => {
@@ -435,19 +599,21 @@ describe('docs/openapi.yaml', () => {
 // The handlers themselves, on a stand-in vault: the document's example request is accepted, and a
 // query parameter or body field it does not document is refused.
 
-/** Answers every call with an empty page; enough for a handler to reply with its success status. */
+/** Answers every call of every capability with an empty page; enough for a handler to reply with its success status. */
+const capability = new Proxy({}, { get: () => async () => ({ items: [], nextCursor: null }) });
 const standInVault = new Proxy(
   {},
-  {
-    get: (_target, property) =>
-      property === 'extensions' ? ['.mcam'] : async () => ({ items: [], nextCursor: null }),
-  },
+  { get: (_target, property) => (property === 'extensions' ? ['.mcam'] : capability) },
 ) as unknown as Vault;
 
-const eventFor = (
-  route: RouteDefinition,
-  request: { name?: string; query: Record<string, string>; body?: Record<string, unknown> },
-): HttpEvent =>
+interface ExampleRequest {
+  /** The path parameters by name (`name`, `fileId`), as API Gateway hands them over. */
+  path: Record<string, string>;
+  query: Record<string, string>;
+  body?: Record<string, unknown>;
+}
+
+const eventFor = (route: RouteDefinition, request: ExampleRequest): HttpEvent =>
   ({
     version: '2.0',
     routeKey: `${route.method} ${route.path}`,
@@ -455,7 +621,7 @@ const eventFor = (
     rawQueryString: '',
     headers: { 'content-type': 'application/json' },
     queryStringParameters: Object.keys(request.query).length > 0 ? request.query : undefined,
-    pathParameters: request.name === undefined ? undefined : { name: request.name },
+    pathParameters: Object.keys(request.path).length > 0 ? request.path : undefined,
     requestContext: {
       requestId: 'openapi-test',
       routeKey: `${route.method} ${route.path}`,
@@ -468,30 +634,39 @@ const eventFor = (
 
 const context = { awsRequestId: 'openapi-test' } as Context;
 
-/** The request the document's examples make: every documented parameter and body field, set. */
-const exampleRequest = (route: RouteDefinition) => {
-  const [pathName] = parametersOf(route, 'path');
-  const query = Object.fromEntries(
-    parametersOf(route, 'query').map((parameter) => [
+const exampleValues = (parameters: Node[], where: string): Record<string, string> =>
+  Object.fromEntries(
+    parameters.map((parameter) => [
       parameter.name,
-      String(firstExample(parameter.schema, `query parameter ${parameter.name}`)),
+      String(firstExample(parameter.schema, `${where} parameter ${parameter.name}`)),
     ]),
   );
+
+/**
+ * The request bodies the document's examples make: the request schema's own `examples` where it gives
+ * them (a body whose fields exclude one another, like a check-in's `uploadId` and `fromVersion`), else
+ * one body with every documented field set to its example. Null: the route takes no body.
+ */
+const exampleBodies = (route: RouteDefinition): Record<string, unknown>[] | null => {
   const schema = requestSchemaOf(route);
-  const body = schema
-    ? Object.fromEntries(
-        Object.entries(schema.properties as Record<string, Node>).map(([field, property]) => [
-          field,
-          firstExample(property, `body field ${field}`),
-        ]),
-      )
-    : undefined;
-  return {
-    name: pathName && String(firstExample(pathName.schema, 'path parameter name')),
-    query,
-    body,
-  };
+  if (!schema) return null;
+  if (Array.isArray(schema.examples) && schema.examples.length > 0) return schema.examples;
+  return [
+    Object.fromEntries(
+      Object.entries(schema.properties as Record<string, Node>).map(([field, property]) => [
+        field,
+        firstExample(property, `body field ${field}`),
+      ]),
+    ),
+  ];
 };
+
+/** The request the document's examples make: every documented path and query parameter set, and the first example body. */
+const exampleRequest = (route: RouteDefinition): ExampleRequest => ({
+  path: exampleValues(parametersOf(route, 'path'), 'path'),
+  query: exampleValues(parametersOf(route, 'query'), 'query'),
+  body: exampleBodies(route)?.[0],
+});
 
 describe('the handlers, against the document', () => {
   const handlers = new Map<string, LambdaHandler>();
@@ -513,7 +688,7 @@ describe('the handlers, against the document', () => {
     }
   });
 
-  const call = async (route: RouteDefinition, request: Parameters<typeof eventFor>[1]) => {
+  const call = async (route: RouteDefinition, request: ExampleRequest) => {
     const handler = handlers.get(route.id);
     if (!handler) throw new Error(`no handler for ${route.id}`);
     const result = await handler(eventFor(route, request), context);
@@ -525,6 +700,32 @@ describe('the handlers, against the document', () => {
     expect(response.body?.error).toBeUndefined();
     expect(Object.keys(operationOf(route).responses)).toContain(String(response.status));
   });
+
+  test.each(authenticated.filter(([id]) => bodyFields[id] !== null))(
+    '%s accepts every example body the document gives, each with only documented fields',
+    async (_id, route) => {
+      const request = exampleRequest(route);
+      const documented = Object.keys(requestSchemaOf(route)?.properties ?? {});
+      for (const body of exampleBodies(route) ?? []) {
+        for (const field of Object.keys(body)) expect(documented).toContain(field);
+        const response = await call(route, { ...request, body });
+        expect({ body, error: response.body?.error }).toEqual({ body, error: undefined });
+      }
+    },
+  );
+
+  test.each(authenticated.filter(([, route]) => route.path.includes('{fileId}')))(
+    '%s refuses a fileId that is not in the documented form',
+    async (_id, route) => {
+      const request = exampleRequest(route);
+      const fileId = request.path.fileId ?? '';
+      for (const bad of [fileId.toUpperCase(), `${fileId}0`, 'fixtures/Plate A.mcam']) {
+        expect(new RegExp(document.components.schemas.FileId.pattern).test(bad)).toBe(false);
+        const response = await call(route, { ...request, path: { fileId: bad } });
+        expect(response).toMatchObject({ status: 400, body: { error: { code: 'BAD_REQUEST' } } });
+      }
+    },
+  );
 
   test.each(authenticated)('%s refuses a query parameter the document does not name', async (_id, route) => {
     const request = exampleRequest(route);

@@ -1,139 +1,132 @@
-import { eventFromChange, type TableChange } from '#shared/aws/stream-changes';
+/** The stream → event mapping: an audit entry inserted is its event, exactly; nothing else is an event. */
 
-const file = (extra: Record<string, unknown> = {}) => ({
-  type: 'file',
+import { auditToItem, fileToItem, versionToItem } from '#shared/aws/dynamodb/items';
+import { eventFromChange } from '#shared/aws/dynamodb/stream-changes';
+import type { CoreContext } from '#shared/core/context';
+import * as entries from '#shared/core/entries';
+import type { FileRecord } from '#shared/core/records';
+
+const context = { newId: () => 'entry-1' } as unknown as CoreContext;
+const AT = '2026-11-29T09:12:00.000Z';
+const lock = { user: 'prog2', lockId: 'L1', acquiredAt: AT, message: 'fixing post', expiresAt: null };
+const file: FileRecord = {
+  fileId: '0b7c3c8e-2a57-4a43-9d0e-5b1e7e6f0a11',
+  key: 'fixtures/plate a.mcam',
   name: 'fixtures/Plate A.mcam',
-  nameKey: 'fixtures/plate a.mcam',
   version: 3,
   sizeBytes: 10,
   sha256: 'a'.repeat(64),
-  ...extra,
-});
-const locked = (user: string, lockId: string, message = '') => ({
-  lockUser: user,
-  lockId,
-  lockAcquiredAt: '2026-11-29T09:12:00.000Z',
-  lockMessage: message,
-  lockListPk: 'LOCKS',
-});
-const ended = (by: string, ending: string, message = '') => ({
-  lockEndedBy: by,
-  lockEnding: ending,
-  lockEndMessage: message,
-  lockEndedAt: '2026-11-29T10:00:00.000Z',
-});
-const change = (
-  eventName: TableChange['eventName'],
-  oldImage?: Record<string, unknown>,
-  newImage?: Record<string, unknown>,
-) => eventFromChange({ eventID: 'stream-record-1', eventName, oldImage, newImage });
+  modifiedAt: AT,
+  modifiedBy: 'prog1',
+  lock,
+};
+const inserted = (item: Record<string, unknown>) => eventFromChange({ eventName: 'INSERT', newImage: item });
+const base = { eventId: 'entry-1', at: AT, name: 'fixtures/Plate A.mcam', fileId: file.fileId };
 
-test('a lock taken is FileCheckedOut, with the lock holder and message', () => {
-  expect(change('MODIFY', file(), file(locked('prog2', 'L1', 'fixing post')))).toEqual({
-    type: 'FileCheckedOut',
-    eventId: 'stream-record-1',
-    at: '2026-11-29T09:12:00.000Z',
-    name: 'fixtures/Plate A.mcam',
-    user: 'prog2',
-    lockId: 'L1',
-    message: 'fixing post',
-  });
+test.each([
+  [
+    'FileCheckedOut',
+    entries.checkedOut(context, file, AT),
+    { type: 'FileCheckedOut', ...base, user: 'prog2', lockId: 'L1', message: 'fixing post' },
+  ],
+  [
+    'FileCheckedIn with a version',
+    entries.checkedIn(context, file, {
+      user: 'prog2',
+      lockId: 'L1',
+      version: 3,
+      message: 'roughing',
+      at: AT,
+    }),
+    {
+      type: 'FileCheckedIn',
+      ...base,
+      user: 'prog2',
+      lockId: 'L1',
+      version: 3,
+      sha256: 'a'.repeat(64),
+      sizeBytes: 10,
+      message: 'roughing',
+    },
+  ],
+  [
+    'FileCheckedIn releasing only',
+    entries.checkedIn(context, file, { user: 'prog2', lockId: 'L1', version: null, message: '', at: AT }),
+    {
+      type: 'FileCheckedIn',
+      ...base,
+      user: 'prog2',
+      lockId: 'L1',
+      version: null,
+      sha256: 'a'.repeat(64),
+      sizeBytes: 10,
+      message: '',
+    },
+  ],
+  [
+    'LockReleased',
+    entries.lockReleased(context, file, 'L1', AT),
+    { type: 'LockReleased', ...base, user: 'prog2', lockId: 'L1' },
+  ],
+  [
+    'LockBroken',
+    entries.lockBroken(context, file, { admin: 'boss', previousOwner: 'prog2', lockId: 'L1', at: AT }),
+    { type: 'LockBroken', ...base, user: 'boss', previousOwner: 'prog2', lockId: 'L1' },
+  ],
+  [
+    'FileMoved',
+    entries.moved(
+      context,
+      file,
+      { ...file, name: 'plates/A.mcam' },
+      { user: 'prog2', message: 'tidy', at: AT },
+    ),
+    {
+      type: 'FileMoved',
+      ...base,
+      name: 'plates/A.mcam',
+      from: 'fixtures/Plate A.mcam',
+      user: 'prog2',
+      message: 'tidy',
+    },
+  ],
+  [
+    'FileDeleted',
+    entries.deleted(context, file, { user: 'prog2', message: 'obsolete', at: AT }),
+    { type: 'FileDeleted', ...base, user: 'prog2', version: 3, message: 'obsolete' },
+  ],
+  [
+    'FileRestored',
+    entries.restored(context, file, { user: 'prog1', at: AT }),
+    { type: 'FileRestored', ...base, user: 'prog1', version: 3 },
+  ],
+])('%s: the entry inserted is exactly its event', (_label, entry, expected) => {
+  expect(inserted(auditToItem(entry, 0))).toEqual(expected);
 });
 
-test('a lock taken over an expired one is FileCheckedOut too', () => {
-  expect(change('MODIFY', file(locked('old', 'L0')), file(locked('new', 'L1')))).toMatchObject({
-    type: 'FileCheckedOut',
-    user: 'new',
-    lockId: 'L1',
-  });
+test('an entry and its event share the entry id, whichever its place in the transaction', () => {
+  const entry = entries.checkedOut(context, file, AT);
+  expect(inserted(auditToItem(entry, 1))?.eventId).toBe('entry-1');
 });
 
-test('a new file checked in keeping its lock is FileCheckedOut (its version item tells the check-in)', () => {
-  expect(change('INSERT', undefined, file(locked('prog2', 'L1')))).toMatchObject({
-    type: 'FileCheckedOut',
-    lockId: 'L1',
-  });
-});
-
-test('an owner undoing is LockReleased', () => {
-  expect(change('MODIFY', file(locked('prog2', 'L1')), file(ended('prog2', 'undo')))).toEqual({
-    type: 'LockReleased',
-    eventId: 'stream-record-1',
-    at: '2026-11-29T10:00:00.000Z',
-    name: 'fixtures/Plate A.mcam',
-    user: 'prog2',
-    lockId: 'L1',
-  });
-});
-
-test('an admin breaking is LockBroken, naming both', () => {
-  expect(change('MODIFY', file(locked('prog2', 'L1')), file(ended('boss', 'break')))).toEqual({
-    type: 'LockBroken',
-    eventId: 'stream-record-1',
-    at: '2026-11-29T10:00:00.000Z',
-    name: 'fixtures/Plate A.mcam',
-    user: 'boss',
-    previousOwner: 'prog2',
-    lockId: 'L1',
-  });
-});
-
-test('a check-in that only released the lock is FileCheckedIn with version null', () => {
+test('files, versions and every other item are no events; neither is a changed or removed entry', () => {
+  const entry = auditToItem(entries.checkedOut(context, file, AT), 0);
+  expect(inserted(fileToItem(file))).toBeNull();
   expect(
-    change('MODIFY', file(locked('prog2', 'L1')), file(ended('prog2', 'checkin', 'no changes needed'))),
-  ).toEqual({
-    type: 'FileCheckedIn',
-    eventId: 'stream-record-1',
-    at: '2026-11-29T10:00:00.000Z',
-    name: 'fixtures/Plate A.mcam',
-    user: 'prog2',
-    lockId: 'L1',
-    version: null,
-    sha256: 'a'.repeat(64),
-    sizeBytes: 10,
-    message: 'no changes needed',
-  });
-});
-
-test('a committed version is FileCheckedIn with its number; the file item changing beside it tells nothing more', () => {
-  const version = {
-    type: 'version',
-    name: 'fixtures/Plate A.mcam',
-    version: 4,
-    sizeBytes: 12,
-    sha256: 'b'.repeat(64),
-    createdAt: '2026-11-29T10:00:00.000Z',
-    user: 'prog2',
-    message: 'new roughing toolpath',
-    lockId: 'L1',
-  };
-  expect(change('INSERT', undefined, version)).toEqual({
-    type: 'FileCheckedIn',
-    eventId: 'stream-record-1',
-    at: '2026-11-29T10:00:00.000Z',
-    name: 'fixtures/Plate A.mcam',
-    user: 'prog2',
-    lockId: 'L1',
-    version: 4,
-    sha256: 'b'.repeat(64),
-    sizeBytes: 12,
-    message: 'new roughing toolpath',
-  });
-  expect(
-    change('MODIFY', file(locked('prog2', 'L1')), file({ version: 4, ...ended('prog2', 'checkin') })),
-  ).toBeNull();
-  expect(
-    change(
-      'MODIFY',
-      file({ version: 3, ...locked('prog2', 'L1') }),
-      file({ version: 4, ...locked('prog2', 'L1') }),
+    inserted(
+      versionToItem({
+        fileId: file.fileId,
+        version: 1,
+        name: file.name,
+        sizeBytes: 1,
+        sha256: 'b'.repeat(64),
+        createdAt: AT,
+        user: 'u',
+        message: '',
+        lockId: null,
+      }),
     ),
   ).toBeNull();
-});
-
-test('uploads, removals and unrelated edits are not events', () => {
-  expect(change('INSERT', undefined, { type: 'upload', name: 'x.mcam' })).toBeNull();
-  expect(change('MODIFY', { type: 'upload' }, { type: 'upload', committedVersion: 2 })).toBeNull();
-  expect(change('REMOVE', { type: 'upload' }, undefined)).toBeNull();
-  expect(change('MODIFY', file(locked('prog2', 'L1')), file(locked('prog2', 'L1')))).toBeNull();
+  expect(eventFromChange({ eventName: 'MODIFY', newImage: entry })).toBeNull();
+  expect(eventFromChange({ eventName: 'REMOVE', newImage: undefined })).toBeNull();
 });

@@ -4,7 +4,13 @@ import type { Context, SNSEvent } from 'aws-lambda';
 import type { VaultEvent } from '#shared/events';
 import { postToWebhook, webhookText } from '#shared/webhook';
 
-const base = { eventId: 'e1', at: '2026-11-29T10:00:00.000Z', name: 'fixtures/Plate A.mcam', user: 'prog7' };
+const base = {
+  eventId: 'e1',
+  at: '2026-11-29T10:00:00.000Z',
+  name: 'fixtures/Plate A.mcam',
+  user: 'prog7',
+  fileId: 'f1',
+};
 const checkedIn: VaultEvent = {
   ...base,
   type: 'FileCheckedIn',
@@ -31,6 +37,15 @@ test.each<[VaultEvent, string]>([
     { ...base, type: 'LockBroken', user: 'boss', previousOwner: 'prog7', lockId: 'L1' },
     "boss broke prog7's lock on fixtures/Plate A.mcam",
   ],
+  [
+    { ...base, type: 'FileMoved', from: 'old/Plate.mcam', message: 'tidy' },
+    "prog7 moved old/Plate.mcam to fixtures/Plate A.mcam — 'tidy'",
+  ],
+  [
+    { ...base, type: 'FileDeleted', version: 3, message: '' },
+    'prog7 deleted fixtures/Plate A.mcam (v3, kept in the trash)',
+  ],
+  [{ ...base, type: 'FileRestored', version: 3 }, 'prog7 restored fixtures/Plate A.mcam (v3) from the trash'],
   [
     { ...checkedIn, name: 'a<b>&c.mcam', message: '<!channel>' },
     "prog7 checked in a&lt;b&gt;&amp;c.mcam v7 — '&lt;!channel&gt;'",

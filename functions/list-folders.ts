@@ -1,0 +1,22 @@
+import * as z from 'zod';
+import type { Vault } from '#shared/core/vault';
+import { DEFAULT_LIMIT, fields, parseQuery } from '#shared/http/request';
+import { httpRoute } from '#shared/http/route';
+import { parseFolderPrefix } from '#shared/names';
+import { vaultFromEnvironment } from '#shared/runtime';
+
+const query = z.strictObject({
+  prefix: z.string().optional(),
+  limit: fields.limit.optional(),
+  cursor: fields.cursor.optional(),
+});
+
+export const listFolders = (vault: Vault) =>
+  httpRoute(async (event) => {
+    const { prefix, limit, cursor } = parseQuery(event, query);
+    const parent = parseFolderPrefix(prefix ?? '');
+    const page = await vault.files.folders(parent.key, limit ?? DEFAULT_LIMIT, cursor ?? null);
+    return { status: 200, body: { folders: page.items, nextCursor: page.nextCursor } };
+  });
+
+export const handler = listFolders(vaultFromEnvironment());

@@ -1,0 +1,25 @@
+import * as z from 'zod';
+import type { Vault } from '#shared/core/vault';
+import { DEFAULT_LIMIT, fields, parseQuery } from '#shared/http/request';
+import { httpRoute } from '#shared/http/route';
+import { parseNamePrefix } from '#shared/names';
+import { vaultFromEnvironment } from '#shared/runtime';
+
+const query = z.strictObject({
+  prefix: z.string().optional(),
+  limit: fields.limit.optional(),
+  cursor: fields.cursor.optional(),
+});
+
+export const listTrash = (vault: Vault) =>
+  httpRoute(async (event) => {
+    const { prefix, limit, cursor } = parseQuery(event, query);
+    const page = await vault.lifecycle.trash(
+      prefix === undefined ? '' : parseNamePrefix(prefix),
+      limit ?? DEFAULT_LIMIT,
+      cursor ?? null,
+    );
+    return { status: 200, body: { trashed: page.items, nextCursor: page.nextCursor } };
+  });
+
+export const handler = listTrash(vaultFromEnvironment());

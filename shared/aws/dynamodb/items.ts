@@ -1,0 +1,264 @@
+/** Item shapes and key formats of each entity in the vault table, with their conversions: nowhere else. */
+
+import type {
+  AuditRecord,
+  FileRecord,
+  FolderRecord,
+  LockRecord,
+  TrashedRecord,
+  UploadRecord,
+  VersionRecord,
+} from '../../core/records';
+import { folderOf, nameKey } from '../../names';
+
+export type Item = Record<string, unknown>;
+export type Key = { pk: string; sk: string };
+
+/** Index partitions: the file listing, who has what, and the groups of the `byGroup` index. */
+export const FILES_LIST = 'FILES';
+export const LOCKS_LIST = 'LOCKS';
+export const TRASH_GROUP = 'TRASH';
+export const AUDIT_GROUP = 'AUDIT';
+export const filesInFolderGroup = (folderKey: string) => `DIR#${folderKey}`;
+export const foldersInFolderGroup = (parentKey: string) => `SUBDIRS#${parentKey}`;
+
+const str = (item: Item, attribute: string): string => {
+  const value = item[attribute];
+  if (typeof value !== 'string')
+    throw new Error(`corrupt item ${String(item.pk)}: ${attribute} is not a string`);
+  return value;
+};
+const num = (item: Item, attribute: string): number => {
+  const value = item[attribute];
+  if (typeof value !== 'number')
+    throw new Error(`corrupt item ${String(item.pk)}: ${attribute} is not a number`);
+  return value;
+};
+const optionalStr = (item: Item, attribute: string): string | null =>
+  item[attribute] === undefined || item[attribute] === null ? null : str(item, attribute);
+
+export const VERSION_PREFIX = 'VERSION#';
+export const AUDIT_PREFIX = 'AUDIT#';
+export const GONE_PREFIX = 'GONE#';
+/** Above every character of a sort value: the end of a BETWEEN range. */
+export const SORT_END = '\uffff';
+
+export const keys = {
+  /** A live file, under its case-folded name. */
+  file: (key: string): Key => ({ pk: `NAME#${key}`, sk: 'FILE' }),
+  /** A mark that a file left this name (moved away or deleted), so its history can still be found by it. */
+  gone: (key: string, at: string, fileId: string): Key => ({
+    pk: `NAME#${key}`,
+    sk: `${GONE_PREFIX}${at}#${fileId}`,
+  }),
+  /** Versions, audit entries and the trash entry belong to the file's identity and never move. */
+  version: (fileId: string, version: number): Key => ({
+    pk: `ID#${fileId}`,
+    sk: `${VERSION_PREFIX}${String(version).padStart(10, '0')}`,
+  }),
+  trashed: (fileId: string): Key => ({ pk: `ID#${fileId}`, sk: 'TRASHED' }),
+  /** Entries of no file (rule changes) live in the vault's own partition. */
+  audit: (fileId: string | null, sortValue: string): Key => ({
+    pk: fileId === null ? 'VAULT' : `ID#${fileId}`,
+    sk: `${AUDIT_PREFIX}${sortValue}`,
+  }),
+  folder: (key: string): Key => ({ pk: `FOLDER#${key}`, sk: 'FOLDER' }),
+  upload: (uploadId: string): Key => ({ pk: `UPLOAD#${uploadId}`, sk: 'UPLOAD' }),
+};
+
+/** The file partition of an identity: where its versions and entries are. */
+export const identityPartition = (fileId: string): string => `ID#${fileId}`;
+
+/** The lock's attributes on its file item; all of them go when the lock goes. */
+export const LOCK_ATTRIBUTES = [
+  'lockUser',
+  'lockId',
+  'lockAcquiredAt',
+  'lockMessage',
+  'lockExpiresAt',
+  'lockListPk',
+] as const;
+
+export const lockToAttributes = (lock: LockRecord): Item => ({
+  lockUser: lock.user,
+  lockId: lock.lockId,
+  lockAcquiredAt: lock.acquiredAt,
+  lockMessage: lock.message,
+  ...(lock.expiresAt === null ? {} : { lockExpiresAt: lock.expiresAt }),
+  lockListPk: LOCKS_LIST,
+});
+
+const lockFromItem = (item: Item): LockRecord | null =>
+  item.lockId === undefined
+    ? null
+    : {
+        user: str(item, 'lockUser'),
+        lockId: str(item, 'lockId'),
+        acquiredAt: str(item, 'lockAcquiredAt'),
+        message: str(item, 'lockMessage'),
+        expiresAt: optionalStr(item, 'lockExpiresAt'),
+      };
+
+/** What a check-in changes on a file item. */
+export const fileContentAttributes = (file: FileRecord): Item => ({
+  version: file.version,
+  sizeBytes: file.sizeBytes,
+  sha256: file.sha256,
+  modifiedAt: file.modifiedAt,
+  modifiedBy: file.modifiedBy,
+});
+
+const fileIdentityAttributes = (file: Pick<FileRecord, 'fileId' | 'key' | 'name'>): Item => ({
+  fileId: file.fileId,
+  nameKey: file.key,
+  name: file.name,
+});
+
+export const fileToItem = (file: FileRecord): Item => ({
+  ...keys.file(file.key),
+  type: 'file',
+  ...fileIdentityAttributes(file),
+  listPk: FILES_LIST,
+  groupPk: filesInFolderGroup(folderOf(file.key)),
+  groupSk: file.key,
+  ...fileContentAttributes(file),
+  ...(file.lock ? lockToAttributes(file.lock) : {}),
+});
+
+export const fileFromItem = (item: Item): FileRecord => ({
+  fileId: str(item, 'fileId'),
+  key: str(item, 'nameKey'),
+  name: str(item, 'name'),
+  version: num(item, 'version'),
+  sizeBytes: num(item, 'sizeBytes'),
+  sha256: str(item, 'sha256'),
+  modifiedAt: str(item, 'modifiedAt'),
+  modifiedBy: str(item, 'modifiedBy'),
+  lock: lockFromItem(item),
+});
+
+export const goneToItem = (file: FileRecord, at: string, how: 'moved' | 'deleted'): Item => ({
+  ...keys.gone(file.key, at, file.fileId),
+  type: 'gone',
+  fileId: file.fileId,
+  nameKey: file.key,
+  at,
+  how,
+});
+
+export const versionToItem = (version: VersionRecord): Item => ({
+  ...keys.version(version.fileId, version.version),
+  type: 'version',
+  fileId: version.fileId,
+  name: version.name,
+  version: version.version,
+  sizeBytes: version.sizeBytes,
+  sha256: version.sha256,
+  createdAt: version.createdAt,
+  user: version.user,
+  message: version.message,
+  lockId: version.lockId,
+});
+
+export const versionFromItem = (item: Item): VersionRecord => ({
+  fileId: str(item, 'fileId'),
+  version: num(item, 'version'),
+  name: str(item, 'name'),
+  sizeBytes: num(item, 'sizeBytes'),
+  sha256: str(item, 'sha256'),
+  createdAt: str(item, 'createdAt'),
+  user: str(item, 'user'),
+  message: str(item, 'message'),
+  lockId: optionalStr(item, 'lockId'),
+});
+
+export const trashedToItem = (trashed: TrashedRecord): Item => ({
+  ...keys.trashed(trashed.file.fileId),
+  type: 'trashed',
+  ...fileIdentityAttributes(trashed.file),
+  ...fileContentAttributes(trashed.file),
+  deletedAt: trashed.deletedAt,
+  deletedBy: trashed.deletedBy,
+  message: trashed.message,
+  groupPk: TRASH_GROUP,
+  groupSk: `${trashed.deletedAt}#${trashed.file.fileId}`,
+});
+
+export const trashedFromItem = (item: Item): TrashedRecord => ({
+  file: { ...fileFromItem(item), lock: null },
+  deletedAt: str(item, 'deletedAt'),
+  deletedBy: str(item, 'deletedBy'),
+  message: str(item, 'message'),
+});
+
+export const folderFromItem = (item: Item): FolderRecord => ({
+  key: str(item, 'nameKey'),
+  prefix: str(item, 'prefix'),
+  files: num(item, 'files'),
+});
+
+/** The parent of a folder key ("a/b/" → "a/"). */
+export const parentFolderKey = (folderKey: string): string => folderOf(folderKey.slice(0, -1));
+
+/** Entries sort by time, then by their place in the transaction that wrote them, then by id. */
+export const auditSortValue = (entry: AuditRecord, position: number): string =>
+  `${entry.at}#${String(position).padStart(2, '0')}#${entry.entryId}`;
+
+export const auditToItem = (entry: AuditRecord, position: number): Item => {
+  const sortValue = auditSortValue(entry, position);
+  return {
+    ...keys.audit(entry.fileId, sortValue),
+    type: 'audit',
+    entryId: entry.entryId,
+    eventType: entry.type,
+    at: entry.at,
+    user: entry.user,
+    name: entry.name,
+    nameKey: nameKey(entry.name),
+    fileId: entry.fileId,
+    details: entry.details,
+    groupPk: AUDIT_GROUP,
+    groupSk: sortValue,
+  };
+};
+
+export const auditFromItem = (item: Item): AuditRecord =>
+  ({
+    entryId: str(item, 'entryId'),
+    type: str(item, 'eventType'),
+    at: str(item, 'at'),
+    user: str(item, 'user'),
+    name: str(item, 'name'),
+    fileId: optionalStr(item, 'fileId'),
+    details: item.details as Record<string, unknown>,
+  }) as AuditRecord;
+
+export const uploadToItem = (upload: UploadRecord, ttlEpochSeconds: number): Item => ({
+  ...keys.upload(upload.uploadId),
+  type: 'upload',
+  uploadId: upload.uploadId,
+  nameKey: upload.key,
+  name: upload.name,
+  fileId: upload.fileId,
+  user: upload.user,
+  lockId: upload.lockId,
+  sizeBytes: upload.sizeBytes,
+  sha256: upload.sha256,
+  createdAt: upload.createdAt,
+  expiresAt: upload.expiresAt,
+  ttl: ttlEpochSeconds,
+});
+
+export const uploadFromItem = (item: Item): UploadRecord => ({
+  uploadId: str(item, 'uploadId'),
+  key: str(item, 'nameKey'),
+  name: str(item, 'name'),
+  fileId: optionalStr(item, 'fileId'),
+  user: str(item, 'user'),
+  lockId: optionalStr(item, 'lockId'),
+  sizeBytes: num(item, 'sizeBytes'),
+  sha256: str(item, 'sha256'),
+  createdAt: str(item, 'createdAt'),
+  expiresAt: str(item, 'expiresAt'),
+  committedVersion: item.committedVersion === undefined ? null : num(item, 'committedVersion'),
+});

@@ -1,0 +1,606 @@
+/**
+ * The vault's storage on DynamoDB: each change of the core is built here as one TransactWriteItems —
+ * the change itself, its audit entries and the folder counts it moves — and nowhere else.
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import type {
+  Committed,
+  Deletion,
+  FileChanged,
+  ListAuditQuery,
+  ListFilesQuery,
+  ListLocksQuery,
+  LockEnd,
+  Move,
+  MoveResult,
+  NewLock,
+  NewVersion,
+  NewVersionResult,
+  Restoration,
+  RestoreResult,
+  VaultStore,
+} from '../../core/ports';
+import type { AuditRecord, FileRecord, FolderChange, UploadRecord } from '../../core/records';
+import { logger } from '../../logger';
+import type { Page } from '../../model';
+import {
+  AUDIT_GROUP,
+  AUDIT_PREFIX,
+  auditFromItem,
+  auditToItem,
+  FILES_LIST,
+  fileContentAttributes,
+  fileFromItem,
+  filesInFolderGroup,
+  fileToItem,
+  folderFromItem,
+  foldersInFolderGroup,
+  GONE_PREFIX,
+  goneToItem,
+  type Item,
+  identityPartition,
+  keys,
+  LOCK_ATTRIBUTES,
+  LOCKS_LIST,
+  lockToAttributes,
+  parentFolderKey,
+  SORT_END,
+  TRASH_GROUP,
+  trashedFromItem,
+  trashedToItem,
+  uploadFromItem,
+  uploadToItem,
+  VERSION_PREFIX,
+  versionFromItem,
+  versionToItem,
+} from './items';
+import { assign, type ItemOutcome, type TransactItem, VaultTable } from './table';
+import { tableSchema } from './table-schema';
+
+/** An unexpired lock is present: the same rule as the core's, said in DynamoDB's words. */
+const LOCK_ACTIVE =
+  '(attribute_exists(lockId) AND (attribute_not_exists(lockExpiresAt) OR lockExpiresAt > :now))';
+const LOCK_ABSENT = '(attribute_not_exists(lockId) OR lockExpiresAt <= :now)';
+/** Still the file the core read, holding the lock it read. */
+const SAME_FILE_SAME_LOCK = `fileId = :fileId AND ${LOCK_ACTIVE} AND lockId = :lockId`;
+
+const WITHOUT_LOCK = `REMOVE ${LOCK_ATTRIBUTES.join(', ')}`;
+
+const { filesIndex, locksIndex, groupsIndex } = tableSchema;
+const FILE_INDEX_KEY = ['pk', 'sk', filesIndex.partitionKey, filesIndex.sortKey] as const;
+const LOCK_INDEX_KEY = ['pk', 'sk', locksIndex.partitionKey, locksIndex.sortKey] as const;
+const GROUP_INDEX_KEY = ['pk', 'sk', groupsIndex.partitionKey, groupsIndex.sortKey] as const;
+
+/** A cursor's key names a live file's item, and the index key agrees with it. */
+const isFileItemKey = (key: Record<string, string>): boolean =>
+  key.nameKey !== undefined && key.pk === keys.file(key.nameKey).pk && key.sk === 'FILE';
+
+/** Put of an item that must not exist yet. */
+const putNew = (table: string, item: Item, returnExisting = false): TransactItem => ({
+  Put: {
+    TableName: table,
+    Item: item,
+    ConditionExpression: 'attribute_not_exists(pk)',
+    ...(returnExisting ? { ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const } : {}),
+  },
+});
+
+/** How a folder's count is moved: a file more, a file less (more remain), or its last file gone. */
+export type FolderMode = 'add' | 'subtract' | 'remove';
+
+/** The write that moves one folder's count. */
+export const folderWrite = (table: string, folder: FolderChange, mode: FolderMode): TransactItem => {
+  const key = keys.folder(folder.key);
+  if (mode === 'remove') {
+    return {
+      Delete: {
+        TableName: table,
+        Key: key,
+        ConditionExpression: 'files = :one',
+        ExpressionAttributeValues: { ':one': 1 },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      },
+    };
+  }
+  if (mode === 'subtract') {
+    return {
+      Update: {
+        TableName: table,
+        Key: key,
+        UpdateExpression: 'ADD files :minusOne',
+        ConditionExpression: 'files > :one',
+        ExpressionAttributeValues: { ':minusOne': -1, ':one': 1 },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      },
+    };
+  }
+  // The first file under a folder makes it, in that file's spelling; there are no empty folders.
+  return {
+    Update: {
+      TableName: table,
+      Key: key,
+      UpdateExpression:
+        'SET #type = :folder, nameKey = :key, prefix = if_not_exists(prefix, :prefix), groupPk = :group, groupSk = :key ADD files :plusOne',
+      ExpressionAttributeNames: { '#type': 'type' },
+      ExpressionAttributeValues: {
+        ':folder': 'folder',
+        ':key': folder.key,
+        ':prefix': folder.prefix,
+        ':group': foldersInFolderGroup(parentFolderKey(folder.key)),
+        ':plusOne': 1,
+      },
+    },
+  };
+};
+
+const lockedBy = (file: FileRecord): string => {
+  if (!file.lock) throw new Error(`${file.key} was read without the lock this change needs`);
+  return file.lock.lockId;
+};
+
+export class DynamoDbVaultStore implements VaultStore {
+  private readonly table: VaultTable;
+
+  constructor(client: DynamoDBClient, tableName: string) {
+    this.table = new VaultTable(client, tableName);
+  }
+
+  private get name(): string {
+    return this.table.name;
+  }
+
+  // Reads.
+
+  async getFile(key: string): Promise<FileRecord | null> {
+    const item = await this.table.get(keys.file(key));
+    return item ? fileFromItem(item) : null;
+  }
+
+  async listFiles({
+    prefix,
+    directOnly,
+    status,
+    limit,
+    cursor,
+    now,
+  }: ListFilesQuery): Promise<Page<FileRecord>> {
+    const statusFilter =
+      status === 'checked_out' ? LOCK_ACTIVE : status === 'available' ? LOCK_ABSENT : undefined;
+    const nowValue = statusFilter ? { ':now': now } : {};
+    if (directOnly) {
+      const group = filesInFolderGroup(prefix);
+      const page = await this.table.page(
+        'folder-files',
+        cursor,
+        GROUP_INDEX_KEY,
+        (key) => key.groupPk === group && isFileItemKey(key),
+        {
+          IndexName: groupsIndex.name,
+          KeyConditionExpression: 'groupPk = :group',
+          FilterExpression: statusFilter,
+          ExpressionAttributeValues: { ':group': group, ...nowValue },
+          Limit: limit,
+        },
+      );
+      return { items: page.items.map(fileFromItem), nextCursor: page.nextCursor };
+    }
+    const page = await this.table.page(
+      'files',
+      cursor,
+      FILE_INDEX_KEY,
+      (key) => key.listPk === FILES_LIST && isFileItemKey(key) && key.nameKey?.startsWith(prefix) === true,
+      {
+        IndexName: filesIndex.name,
+        KeyConditionExpression: prefix
+          ? 'listPk = :list AND begins_with(nameKey, :prefix)'
+          : 'listPk = :list',
+        FilterExpression: statusFilter,
+        ExpressionAttributeValues: {
+          ':list': FILES_LIST,
+          ...(prefix ? { ':prefix': prefix } : {}),
+          ...nowValue,
+        },
+        Limit: limit,
+      },
+    );
+    return { items: page.items.map(fileFromItem), nextCursor: page.nextCursor };
+  }
+
+  async getVersion(fileId: string, version: number) {
+    const item = await this.table.get(keys.version(fileId, version));
+    return item ? versionFromItem(item) : null;
+  }
+
+  async listVersions(fileId: string, limit: number, cursor: string | null) {
+    const pk = identityPartition(fileId);
+    const page = await this.table.page(
+      'versions',
+      cursor,
+      null,
+      (start) => start.pk === pk && start.sk?.startsWith(VERSION_PREFIX) === true,
+      {
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :versions)',
+        ExpressionAttributeValues: { ':pk': pk, ':versions': VERSION_PREFIX },
+        ScanIndexForward: false,
+        ConsistentRead: true,
+        Limit: limit,
+      },
+    );
+    return { items: page.items.map(versionFromItem), nextCursor: page.nextCursor };
+  }
+
+  async listLocks({ user, limit, cursor, now }: ListLocksQuery): Promise<Page<FileRecord>> {
+    const page = await this.table.page(
+      'locks',
+      cursor,
+      LOCK_INDEX_KEY,
+      (key) => key.lockListPk === LOCKS_LIST && isFileItemKey(key),
+      {
+        IndexName: locksIndex.name,
+        KeyConditionExpression: 'lockListPk = :list',
+        FilterExpression: user === null ? LOCK_ACTIVE : `${LOCK_ACTIVE} AND lockUser = :user`,
+        ExpressionAttributeValues: {
+          ':list': LOCKS_LIST,
+          ':now': now,
+          ...(user === null ? {} : { ':user': user }),
+        },
+        Limit: limit,
+      },
+    );
+    return { items: page.items.map(fileFromItem), nextCursor: page.nextCursor };
+  }
+
+  async listFolders(parentKey: string, limit: number, cursor: string | null) {
+    const group = foldersInFolderGroup(parentKey);
+    const page = await this.table.page(
+      'folders',
+      cursor,
+      GROUP_INDEX_KEY,
+      (key) =>
+        key.groupPk === group &&
+        key.groupSk !== undefined &&
+        key.pk === keys.folder(key.groupSk).pk &&
+        key.sk === 'FOLDER',
+      {
+        IndexName: groupsIndex.name,
+        KeyConditionExpression: 'groupPk = :group',
+        ExpressionAttributeValues: { ':group': group },
+        Limit: limit,
+      },
+    );
+    return { items: page.items.map(folderFromItem), nextCursor: page.nextCursor };
+  }
+
+  async getTrashed(fileId: string) {
+    const item = await this.table.get(keys.trashed(fileId));
+    return item ? trashedFromItem(item) : null;
+  }
+
+  async listTrash(prefix: string, limit: number, cursor: string | null) {
+    const page = await this.table.page(
+      'trash',
+      cursor,
+      GROUP_INDEX_KEY,
+      (key) => key.groupPk === TRASH_GROUP && key.sk === 'TRASHED' && key.pk?.startsWith('ID#') === true,
+      {
+        IndexName: groupsIndex.name,
+        KeyConditionExpression: 'groupPk = :group',
+        // The trash is kept newest first; a prefix narrows each page (a page may then hold fewer items).
+        FilterExpression: prefix ? 'begins_with(nameKey, :prefix)' : undefined,
+        ExpressionAttributeValues: { ':group': TRASH_GROUP, ...(prefix ? { ':prefix': prefix } : {}) },
+        ScanIndexForward: false,
+        Limit: limit,
+      },
+    );
+    return { items: page.items.map(trashedFromItem), nextCursor: page.nextCursor };
+  }
+
+  async formerFileId(key: string): Promise<string | null> {
+    const pk = keys.file(key).pk;
+    const { items } = await this.table.page('gone', null, null, () => false, {
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :gone)',
+      ExpressionAttributeValues: { ':pk': pk, ':gone': GONE_PREFIX },
+      ScanIndexForward: false,
+      ConsistentRead: true,
+      Limit: 1,
+    });
+    const fileId = items[0]?.fileId;
+    return typeof fileId === 'string' ? fileId : null;
+  }
+
+  async listAudit({
+    fileId,
+    user,
+    type,
+    since,
+    until,
+    limit,
+    cursor,
+  }: ListAuditQuery): Promise<Page<AuditRecord>> {
+    // Sort values start with an ISO time, which no earlier key value can follow: '0' is before them all.
+    const from = since ?? '0';
+    const to = until === null ? SORT_END : `${until}#${SORT_END}`;
+    const filters = [
+      user === null ? null : '#user = :user',
+      type === null ? null : 'eventType = :type',
+    ].filter((filter): filter is string => filter !== null);
+    const filterValues = {
+      ...(user === null ? {} : { ':user': user }),
+      ...(type === null ? {} : { ':type': type }),
+    };
+    const common = {
+      FilterExpression: filters.length > 0 ? filters.join(' AND ') : undefined,
+      ExpressionAttributeNames: user === null ? undefined : { '#user': 'user' },
+      ScanIndexForward: false,
+      Limit: limit,
+    };
+    if (fileId !== null) {
+      const pk = identityPartition(fileId);
+      const page = await this.table.page(
+        `audit:${fileId}`,
+        cursor,
+        null,
+        (key) => key.pk === pk && key.sk?.startsWith(AUDIT_PREFIX) === true,
+        {
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+          ExpressionAttributeValues: {
+            ':pk': pk,
+            ':from': `${AUDIT_PREFIX}${from}`,
+            ':to': `${AUDIT_PREFIX}${to}`,
+            ...filterValues,
+          },
+          ConsistentRead: true,
+          ...common,
+        },
+      );
+      return { items: page.items.map(auditFromItem), nextCursor: page.nextCursor };
+    }
+    const page = await this.table.page(
+      'audit',
+      cursor,
+      GROUP_INDEX_KEY,
+      (key) =>
+        key.groupPk === AUDIT_GROUP && key.sk === `${AUDIT_PREFIX}${key.groupSk}` && key.pk !== undefined,
+      {
+        IndexName: groupsIndex.name,
+        KeyConditionExpression: 'groupPk = :group AND groupSk BETWEEN :from AND :to',
+        ExpressionAttributeValues: { ':group': AUDIT_GROUP, ':from': from, ':to': to, ...filterValues },
+        ...common,
+      },
+    );
+    return { items: page.items.map(auditFromItem), nextCursor: page.nextCursor };
+  }
+
+  async getUploadWithFile(uploadId: string, key: string) {
+    const [upload, file] = await this.table.getTogether([keys.upload(uploadId), keys.file(key)]);
+    return { upload: upload ? uploadFromItem(upload) : null, file: file ? fileFromItem(file) : null };
+  }
+
+  // Changes: each one transaction.
+
+  async acquireLock({ file, lock, entry, now }: NewLock): Promise<Committed | FileChanged> {
+    const attributes = assign(lockToAttributes(lock));
+    const result = await this.table.transact([
+      {
+        Update: {
+          TableName: this.name,
+          Key: keys.file(file.key),
+          UpdateExpression: `SET ${attributes.expression}${lock.expiresAt === null ? ' REMOVE lockExpiresAt' : ''}`,
+          ConditionExpression: `attribute_exists(pk) AND fileId = :fileId AND ${LOCK_ABSENT}`,
+          ExpressionAttributeValues: { ...attributes.values, ':fileId': file.fileId, ':now': now },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
+      },
+      ...this.entryPuts([entry]),
+    ]);
+    return result.committed ? result : this.fileChanged(result.outcomes[0]);
+  }
+
+  async releaseLock({ file, lockId, entry, now }: LockEnd): Promise<Committed | FileChanged> {
+    const result = await this.table.transact([
+      {
+        Update: {
+          TableName: this.name,
+          Key: keys.file(file.key),
+          UpdateExpression: WITHOUT_LOCK,
+          ConditionExpression: SAME_FILE_SAME_LOCK,
+          ExpressionAttributeValues: { ':fileId': file.fileId, ':lockId': lockId, ':now': now },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
+      },
+      ...this.entryPuts([entry]),
+    ]);
+    return result.committed ? result : this.fileChanged(result.outcomes[0]);
+  }
+
+  async putUpload(upload: UploadRecord, ttlEpochSeconds: number): Promise<void> {
+    await this.table.documents.send(
+      new PutCommand({
+        TableName: this.name,
+        Item: uploadToItem(upload, ttlEpochSeconds),
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  }
+
+  async commitVersion({
+    expected,
+    upload,
+    file,
+    version,
+    folders,
+    entries,
+    now,
+  }: NewVersion): Promise<NewVersionResult> {
+    let fileWrite: TransactItem;
+    if (expected) {
+      const content = assign(fileContentAttributes(file));
+      fileWrite = {
+        Update: {
+          TableName: this.name,
+          Key: keys.file(file.key),
+          UpdateExpression: `SET ${content.expression}${file.lock ? '' : ` ${WITHOUT_LOCK}`}`,
+          ConditionExpression: `${SAME_FILE_SAME_LOCK} AND version = :expectedVersion`,
+          ExpressionAttributeValues: {
+            ...content.values,
+            ':now': now,
+            ':fileId': expected.fileId,
+            ':lockId': lockedBy(expected),
+            ':expectedVersion': expected.version,
+          },
+        },
+      };
+    } else {
+      fileWrite = putNew(this.name, fileToItem(file));
+    }
+    const uploadWrite: TransactItem[] = upload
+      ? [
+          {
+            Update: {
+              TableName: this.name,
+              Key: keys.upload(upload.uploadId),
+              UpdateExpression: 'SET committedVersion = :version, committedAt = :now REMOVE #ttl',
+              ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(committedVersion)',
+              ExpressionAttributeNames: { '#ttl': 'ttl' },
+              ExpressionAttributeValues: { ':version': version.version, ':now': now },
+            },
+          },
+        ]
+      : [];
+    const result = await this.transactWithFolders(
+      [fileWrite, putNew(this.name, versionToItem(version)), ...uploadWrite, ...this.entryPuts(entries)],
+      folders,
+    );
+    return { committed: result.committed };
+  }
+
+  async moveFile({ file, moved, folders, entry, now }: Move): Promise<MoveResult> {
+    const held = { ':fileId': file.fileId, ':lockId': lockedBy(file), ':now': now };
+    if (moved.key === file.key) {
+      // Only the spelling changes: the same item, renamed.
+      const result = await this.table.transact([
+        {
+          Update: {
+            TableName: this.name,
+            Key: keys.file(file.key),
+            UpdateExpression: 'SET #name = :name',
+            ConditionExpression: SAME_FILE_SAME_LOCK,
+            ExpressionAttributeNames: { '#name': 'name' },
+            ExpressionAttributeValues: { ...held, ':name': moved.name },
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          },
+        },
+        ...this.entryPuts([entry]),
+      ]);
+      return result.committed ? result : this.fileChanged(result.outcomes[0]);
+    }
+    const result = await this.transactWithFolders(
+      [
+        this.removeHeldFile(file, now),
+        putNew(this.name, fileToItem(moved), true),
+        { Put: { TableName: this.name, Item: goneToItem(file, now, 'moved') } },
+        ...this.entryPuts([entry]),
+      ],
+      folders,
+    );
+    if (result.committed) return result;
+    const [source, target] = result.outcomes;
+    if (source?.failed) return this.fileChanged(source);
+    if (target?.failed && target.item) return { committed: false, targetTaken: fileFromItem(target.item) };
+    throw new Error(`move of ${file.key} was refused for no reason given`);
+  }
+
+  async deleteFile({ file, trashed, folders, entry, now }: Deletion): Promise<Committed | FileChanged> {
+    const result = await this.transactWithFolders(
+      [
+        this.removeHeldFile(file, now),
+        putNew(this.name, trashedToItem(trashed)),
+        { Put: { TableName: this.name, Item: goneToItem(file, now, 'deleted') } },
+        ...this.entryPuts([entry]),
+      ],
+      folders,
+    );
+    if (result.committed) return result;
+    return this.fileChanged(result.outcomes[0]);
+  }
+
+  async restoreFile({ trashed, file, folders, entry }: Restoration): Promise<RestoreResult> {
+    const result = await this.transactWithFolders(
+      [
+        {
+          Delete: {
+            TableName: this.name,
+            Key: keys.trashed(trashed.file.fileId),
+            ConditionExpression: 'attribute_exists(pk)',
+          },
+        },
+        putNew(this.name, fileToItem(file), true),
+        ...this.entryPuts([entry]),
+      ],
+      folders,
+    );
+    if (result.committed) return result;
+    const [source, target] = result.outcomes;
+    if (source?.failed) return { committed: false, notInTrash: true };
+    if (target?.failed && target.item) return { committed: false, targetTaken: fileFromItem(target.item) };
+    throw new Error(`restore of ${trashed.file.fileId} was refused for no reason given`);
+  }
+
+  // Pieces of changes.
+
+  /** The file's item goes, if it is still the file read, holding the lock read. */
+  private removeHeldFile(file: FileRecord, now: string): TransactItem {
+    return {
+      Delete: {
+        TableName: this.name,
+        Key: keys.file(file.key),
+        ConditionExpression: SAME_FILE_SAME_LOCK,
+        ExpressionAttributeValues: { ':fileId': file.fileId, ':lockId': lockedBy(file), ':now': now },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      },
+    };
+  }
+
+  private entryPuts(entries: AuditRecord[]): TransactItem[] {
+    return entries.map((entry, position) => putNew(this.name, auditToItem(entry, position)));
+  }
+
+  private fileChanged(outcome: ItemOutcome | undefined): FileChanged {
+    return { committed: false, current: outcome?.item ? fileFromItem(outcome.item) : null };
+  }
+
+  /**
+   * The change's own items, then one write per folder whose count it moves. A folder losing a file is
+   * first assumed to keep others; if its count says that was its last, the folder goes instead, and
+   * the whole transaction is tried again. Outcomes returned are those of the change's own items.
+   */
+  private async transactWithFolders(items: TransactItem[], folders: FolderChange[]) {
+    // null: a folder left alone (its count is missing, which only damaged data can cause).
+    const modes: (FolderMode | null)[] = folders.map((folder) => (folder.delta > 0 ? 'add' : 'subtract'));
+    for (let attempt = 1; ; attempt++) {
+      const active = folders.flatMap((folder, i) => {
+        const mode = modes[i];
+        return mode ? [{ folder, i, mode }] : [];
+      });
+      const result = await this.table.transact([
+        ...items,
+        ...active.map(({ folder, mode }) => folderWrite(this.name, folder, mode)),
+      ]);
+      if (result.committed) return result;
+      const own = result.outcomes.slice(0, items.length);
+      if (own.some((outcome) => outcome.failed) || attempt >= 5)
+        return { committed: false as const, outcomes: own };
+      active.forEach(({ folder, i }, position) => {
+        const outcome = result.outcomes[items.length + position];
+        if (!outcome?.failed) return;
+        const count = outcome.item?.files;
+        if (typeof count !== 'number') {
+          // A folder that should hold the file is missing: the counts were damaged; never block the change.
+          logger.warn('folder count missing; left as it is', { folder: folder.key });
+          modes[i] = null;
+        } else modes[i] = count <= 1 ? 'remove' : 'subtract';
+      });
+    }
+  }
+}

@@ -1,0 +1,271 @@
+/**
+ * Staging bytes and checking them in: a new version (from an upload, or an earlier version's bytes for
+ * a revert) and the lock's release, committed together; or a release alone when nothing changed.
+ */
+import { createHash } from 'node:crypto';
+import { pipeline } from 'node:stream/promises';
+import {
+  alreadyExists,
+  badRequest,
+  locked,
+  lockLost,
+  notFound,
+  notLocked,
+  payloadTooLarge,
+  preconditionFailed,
+} from '../errors';
+import type { Caller, Upload, VaultFile, Version } from '../model';
+import { type FileName, requirePortable } from '../names';
+import { type CoreContext, MAX_ATTEMPTS, newLock, secondsLater } from './context';
+import { checkedIn, checkedOut } from './entries';
+import { noSuchFile, requireFile } from './files';
+import { folderChanges } from './folders';
+import { callersLock } from './locks';
+import type { AuditRecord, FileRecord, LockRecord, UploadRecord, VersionRecord } from './records';
+import { activeLock, fileView, lockView, versionView } from './views';
+
+/** How long a staged upload can still be checked in after its URL expired (the bytes may have arrived just in time). */
+export const STAGED_UPLOAD_GRACE_SECONDS = 24 * 3600;
+
+/** What a check-in commits: staged bytes, an earlier version's bytes, or nothing (a release). */
+export type CheckInSource = { uploadId: string } | { fromVersion: number } | null;
+
+export interface CheckInRequest {
+  source: CheckInSource;
+  message: string;
+  keepLock: boolean;
+}
+
+type CheckInResult = { file: VaultFile; version: Version | null };
+
+export class CheckIns {
+  constructor(private readonly context: CoreContext) {}
+
+  async stage(caller: Caller, name: FileName, sizeBytes: number, sha256: string): Promise<Upload> {
+    const { config, store, blobs } = this.context;
+    if (sizeBytes > config.maxUploadBytes) {
+      throw payloadTooLarge(
+        `uploads are limited to ${config.maxUploadBytes} bytes; this one declares ${sizeBytes}`,
+      );
+    }
+    const file = await store.getFile(name.key);
+    // Only an existing file may keep a name v2 no longer lets anyone create.
+    if (!file) requirePortable(name);
+    const issuedAt = this.context.clock();
+    const now = issuedAt.toISOString();
+    const lock = file ? callersLock(file, caller, now) : null;
+    const ttl = config.urlTtlSeconds;
+    const upload: UploadRecord = {
+      uploadId: this.context.newId(),
+      key: name.key,
+      name: file?.name ?? name.name,
+      fileId: file?.fileId ?? null,
+      user: caller.user,
+      lockId: lock?.lockId ?? null,
+      sizeBytes,
+      sha256,
+      createdAt: now,
+      expiresAt: secondsLater(issuedAt, ttl),
+      committedVersion: null,
+    };
+    const signed = await blobs.presignUpload(sha256, sizeBytes, ttl);
+    await store.putUpload(upload, Math.ceil(issuedAt.getTime() / 1000) + ttl + STAGED_UPLOAD_GRACE_SECONDS);
+    return {
+      uploadId: upload.uploadId,
+      name: upload.name,
+      method: 'PUT',
+      url: signed.url,
+      headers: signed.headers,
+      sizeBytes,
+      sha256,
+      expiresAt: upload.expiresAt,
+    };
+  }
+
+  async checkIn(caller: Caller, name: FileName, request: CheckInRequest): Promise<CheckInResult> {
+    const { source } = request;
+    if (source === null) return this.releaseOnly(caller, name, request.message);
+    if ('fromVersion' in source) return this.revert(caller, name, source.fromVersion, request);
+    return this.commitUpload(caller, name, source.uploadId, request);
+  }
+
+  private async commitUpload(
+    caller: Caller,
+    name: FileName,
+    uploadId: string,
+    request: CheckInRequest,
+  ): Promise<CheckInResult> {
+    for (let attempt = 1; ; attempt++) {
+      const now = this.context.clock().toISOString();
+      const { upload, file } = await this.context.store.getUploadWithFile(uploadId, name.key);
+      const stagedUntil = upload && secondsLater(new Date(upload.expiresAt), STAGED_UPLOAD_GRACE_SECONDS);
+      if (!upload || upload.key !== name.key || upload.user !== caller.user || (stagedUntil ?? '') < now) {
+        throw notFound(`no upload ${uploadId} of yours for ${name.name}`);
+      }
+      if (upload.committedVersion !== null) return this.committedResult(upload, file, now);
+      if (upload.lockId === null) {
+        if (file) throw alreadyExists(file.name);
+      } else if (!file || file.fileId !== upload.fileId || activeLock(file, now)?.lockId !== upload.lockId) {
+        // The lock it was staged under ended, or the file under this name is no longer that file.
+        throw lockLost(name.name);
+      }
+      await this.verifyStagedBytes(upload);
+      const result = await this.commit(caller, file, upload, request, now, {
+        name: upload.name,
+        sizeBytes: upload.sizeBytes,
+        sha256: upload.sha256,
+      });
+      if (result) return result;
+      // Lost a race: another check-in of this upload, or of this file under the same lock, committed
+      // first. Reading again tells which, and the next pass answers accordingly.
+      if (attempt >= MAX_ATTEMPTS) throw new Error(`check-in of ${name.key} kept racing`);
+    }
+  }
+
+  /** Commits an earlier version's bytes as the next version: the versions after it stay. */
+  private async revert(
+    caller: Caller,
+    name: FileName,
+    fromVersion: number,
+    request: CheckInRequest,
+  ): Promise<CheckInResult> {
+    for (let attempt = 1; ; attempt++) {
+      const now = this.context.clock().toISOString();
+      const file = await requireFile(this.context, name);
+      if (fromVersion === file.version) {
+        throw badRequest(`version ${fromVersion} is already the latest of ${file.name}: nothing to revert`);
+      }
+      const earlier = await this.context.store.getVersion(file.fileId, fromVersion);
+      if (!earlier) throw notFound(`${file.name} has no version ${fromVersion}`);
+      callersLock(file, caller, now);
+      const message = request.message || `reverted to version ${fromVersion}`;
+      const result = await this.commit(caller, file, null, { ...request, message }, now, {
+        name: file.name,
+        sizeBytes: earlier.sizeBytes,
+        sha256: earlier.sha256,
+      });
+      if (result) return result;
+      if (attempt >= MAX_ATTEMPTS) throw new Error(`revert of ${name.key} kept racing`);
+    }
+  }
+
+  /** One transaction: the next version, the file, the entries, and the lock's end unless kept. Null if it lost a race. */
+  private async commit(
+    caller: Caller,
+    expected: FileRecord | null,
+    upload: UploadRecord | null,
+    request: CheckInRequest,
+    now: string,
+    content: { name: string; sizeBytes: number; sha256: string },
+  ): Promise<CheckInResult | null> {
+    const nextVersion = (expected?.version ?? 0) + 1;
+    const createdLock: LockRecord | null =
+      request.keepLock && !expected
+        ? newLock(this.context, caller.user, request.message, new Date(now))
+        : null;
+    const keptLock = request.keepLock ? (expected?.lock ?? createdLock) : null;
+    const file: FileRecord = {
+      fileId: expected?.fileId ?? this.context.newId(),
+      key: expected?.key ?? (upload as UploadRecord).key,
+      name: expected?.name ?? content.name,
+      version: nextVersion,
+      sizeBytes: content.sizeBytes,
+      sha256: content.sha256,
+      modifiedAt: now,
+      modifiedBy: caller.user,
+      lock: keptLock,
+    };
+    const lockId = expected?.lock?.lockId ?? createdLock?.lockId ?? null;
+    const version: VersionRecord = {
+      fileId: file.fileId,
+      version: nextVersion,
+      name: file.name,
+      sizeBytes: content.sizeBytes,
+      sha256: content.sha256,
+      createdAt: now,
+      user: caller.user,
+      message: request.message,
+      lockId,
+    };
+    const entries: AuditRecord[] = [
+      checkedIn(this.context, file, {
+        user: caller.user,
+        lockId,
+        version: nextVersion,
+        message: request.message,
+        at: now,
+      }),
+    ];
+    // A new file checked in with keepLock is checked out to its creator: that is a checkout too.
+    if (createdLock) entries.push(checkedOut(this.context, file, now));
+    const result = await this.context.store.commitVersion({
+      expected,
+      upload,
+      file,
+      version,
+      folders: expected ? [] : folderChanges(null, file.name),
+      entries,
+      now,
+    });
+    return result.committed ? { file: fileView(file, now), version: versionView(version, file.name) } : null;
+  }
+
+  private async committedResult(upload: UploadRecord, file: FileRecord | null, now: string) {
+    const fileId = file?.fileId;
+    const version =
+      fileId && upload.committedVersion !== null
+        ? await this.context.store.getVersion(fileId, upload.committedVersion)
+        : null;
+    if (!file || !version) {
+      // The file it became was moved or deleted since: its retry has nothing to return under this name.
+      throw notFound(`upload ${upload.uploadId} was checked in, and ${upload.name} has since moved or gone`);
+    }
+    return { file: fileView(file, now), version: versionView(version, file.name) };
+  }
+
+  /** Storage that enforced the signed checksum says so; otherwise (the emulators) the bytes are hashed here. */
+  private async verifyStagedBytes(upload: UploadRecord): Promise<void> {
+    const blob = await this.context.blobs.describeBlob(upload.sha256);
+    if (!blob)
+      throw preconditionFailed(
+        `nothing was uploaded for ${upload.name}: PUT the bytes to the upload URL first`,
+      );
+    if (blob.sizeBytes !== upload.sizeBytes) {
+      throw preconditionFailed(
+        `the upload holds ${blob.sizeBytes} bytes, not the ${upload.sizeBytes} declared`,
+      );
+    }
+    const sha256 = blob.sha256 ?? (await this.hashBlob(upload.sha256));
+    if (sha256 !== upload.sha256)
+      throw preconditionFailed('the uploaded bytes do not match the declared SHA-256');
+  }
+
+  private async hashBlob(sha256: string): Promise<string> {
+    const hash = createHash('sha256');
+    await pipeline(await this.context.blobs.readBlob(sha256), hash);
+    return hash.digest('hex');
+  }
+
+  /** A check-in without new bytes: the caller's lock ends, the version stays. */
+  private async releaseOnly(caller: Caller, name: FileName, message: string): Promise<CheckInResult> {
+    let file: FileRecord | null = await requireFile(this.context, name);
+    for (let attempt = 1; ; attempt++) {
+      const now = this.context.clock().toISOString();
+      if (!file) throw noSuchFile(name);
+      const held = activeLock(file, now);
+      if (!held) throw notLocked(file.name);
+      if (held.user !== caller.user) throw locked(lockView(file.name, held));
+      const entry = checkedIn(this.context, file, {
+        user: caller.user,
+        lockId: held.lockId,
+        version: null,
+        message,
+        at: now,
+      });
+      const result = await this.context.store.releaseLock({ file, lockId: held.lockId, entry, now });
+      if (result.committed) return { file: fileView({ ...file, lock: null }, now), version: null };
+      file = result.current;
+      if (attempt >= MAX_ATTEMPTS) throw new Error(`check-in of ${name.key} kept racing`);
+    }
+  }
+}

@@ -1,0 +1,96 @@
+/** Taking and ending locks: checkout, undo, and an admin's break. Each change is one conditional transaction. */
+import { forbidden, locked, notLocked } from '../errors';
+import type { Caller, Lock, Page, VaultFile } from '../model';
+import type { FileName } from '../names';
+import { type CoreContext, MAX_ATTEMPTS, newLock } from './context';
+import { checkedOut, lockBroken, lockReleased } from './entries';
+import { noSuchFile, requireFile } from './files';
+import type { FileRecord, LockRecord } from './records';
+import { activeLock, fileView, lockView } from './views';
+
+/** The caller's unexpired lock on `file`, or the 409 that says why there is none (NOT_LOCKED / LOCKED). */
+export const callersLock = (file: FileRecord, caller: Caller, now: string): LockRecord => {
+  const held = activeLock(file, now);
+  if (!held) throw notLocked(file.name);
+  if (held.user !== caller.user) throw locked(lockView(file.name, held));
+  return held;
+};
+
+export class Locks {
+  constructor(private readonly context: CoreContext) {}
+
+  async list(query: { user: string | null; limit: number; cursor: string | null }): Promise<Page<Lock>> {
+    const now = this.context.clock().toISOString();
+    const page = await this.context.store.listLocks({ ...query, now });
+    const items = page.items.flatMap((record) => {
+      const lock = activeLock(record, now);
+      return lock ? [lockView(record.name, lock)] : [];
+    });
+    return { items, nextCursor: page.nextCursor };
+  }
+
+  /** Takes the lock; `created` is false when the caller already held it (nothing changes then). */
+  async checkout(
+    caller: Caller,
+    name: FileName,
+    message: string,
+  ): Promise<{ created: boolean; lock: Lock; file: VaultFile }> {
+    let file: FileRecord | null = await requireFile(this.context, name);
+    for (let attempt = 1; ; attempt++) {
+      const issuedAt = this.context.clock();
+      const now = issuedAt.toISOString();
+      if (!file) throw noSuchFile(name);
+      const held = activeLock(file, now);
+      if (held?.user === caller.user) {
+        return { created: false, lock: lockView(file.name, held), file: fileView(file, now) };
+      }
+      if (held) throw locked(lockView(file.name, held));
+      const lock = newLock(this.context, caller.user, message, issuedAt);
+      const taken: FileRecord = { ...file, lock };
+      const result = await this.context.store.acquireLock({
+        file,
+        lock,
+        entry: checkedOut(this.context, taken, now),
+        now,
+      });
+      if (result.committed)
+        return { created: true, lock: lockView(file.name, lock), file: fileView(taken, now) };
+      // Someone changed the file between our read and our write: decide again on what it is now.
+      file = result.current;
+      if (attempt >= MAX_ATTEMPTS) throw new Error(`checkout of ${name.key} kept racing`);
+    }
+  }
+
+  /** An owner undoes a checkout; an admin with `force` breaks anyone's lock. */
+  async release(caller: Caller, name: FileName, force: boolean): Promise<Lock> {
+    let file: FileRecord | null = await requireFile(this.context, name);
+    for (let attempt = 1; ; attempt++) {
+      const now = this.context.clock().toISOString();
+      if (!file) throw noSuchFile(name);
+      const held = activeLock(file, now);
+      if (!held) throw notLocked(file.name);
+      let entry: ReturnType<typeof lockReleased> | ReturnType<typeof lockBroken>;
+      if (held.user === caller.user) {
+        entry = lockReleased(this.context, file, held.lockId, now);
+      } else {
+        if (!force) {
+          throw forbidden(
+            `${file.name} is checked out by ${held.user}; an admin can break the lock with force=true`,
+          );
+        }
+        if (!caller.isAdmin) throw forbidden("only admins can break another user's lock");
+        // Break exactly the lock we saw, so a lock taken meanwhile is never broken unseen.
+        entry = lockBroken(this.context, file, {
+          admin: caller.user,
+          previousOwner: held.user,
+          lockId: held.lockId,
+          at: now,
+        });
+      }
+      const result = await this.context.store.releaseLock({ file, lockId: held.lockId, entry, now });
+      if (result.committed) return lockView(file.name, held);
+      file = result.current;
+      if (attempt >= MAX_ATTEMPTS) throw new Error(`releasing the lock on ${name.key} kept racing`);
+    }
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * The core's view of storage. Every change is one method, and one atomic step on AWS: the change, its
+ * audit entries and the folder counts it moves, together or not at all. The adapters beside
+ * (`aws/dynamodb/vault-store.ts`, `aws/s3-file-store.ts`) implement it; tests point them at emulators.
+ */
+import type { Readable } from 'node:stream';
+import type { FileStatus, Page } from '../model';
+import type {
+  AuditRecord,
+  FileRecord,
+  FolderChange,
+  FolderRecord,
+  LockRecord,
+  TrashedRecord,
+  UploadRecord,
+  VersionRecord,
+} from './records';
+
+export interface ListFilesQuery {
+  /** A case-folded prefix; with `directOnly` a folder key ("" or ending in "/"). */
+  prefix: string;
+  /** Only the files directly in the folder `prefix`, not those in its sub-folders. */
+  directOnly: boolean;
+  status: FileStatus | null;
+  limit: number;
+  cursor: string | null;
+  now: string;
+}
+
+export interface ListLocksQuery {
+  user: string | null;
+  limit: number;
+  cursor: string | null;
+  now: string;
+}
+
+export interface ListAuditQuery {
+  /** One file's entries (strongly consistent), or every entry when null. */
+  fileId: string | null;
+  user: string | null;
+  type: string | null;
+  since: string | null;
+  until: string | null;
+  limit: number;
+  cursor: string | null;
+}
+
+/**
+ * A change that did not commit because the file is not as the core read it: `current` is how it is now
+ * (null: no file under that name). The core decides again from it.
+ */
+export type FileChanged = { committed: false; current: FileRecord | null };
+export type Committed = { committed: true };
+
+export interface NewLock {
+  /** The file as read: the lock is taken only if it is still this file with no unexpired lock. */
+  file: FileRecord;
+  lock: LockRecord;
+  entry: AuditRecord;
+  now: string;
+}
+
+export interface LockEnd {
+  /** The file as read, with the unexpired lock `lockId` that is to end. */
+  file: FileRecord;
+  lockId: string;
+  entry: AuditRecord;
+  now: string;
+}
+
+export interface NewVersion {
+  /** The file as read before the commit; null when the check-in creates it. */
+  expected: FileRecord | null;
+  /** The upload being committed; null for a revert, which reuses an earlier version's bytes. */
+  upload: UploadRecord | null;
+  file: FileRecord;
+  version: VersionRecord;
+  /** Every folder above a new file gains it. */
+  folders: FolderChange[];
+  entries: AuditRecord[];
+  now: string;
+}
+
+export type NewVersionResult = Committed | { committed: false };
+
+export interface Move {
+  /** The file as read, holding the caller's lock. */
+  file: FileRecord;
+  /** The file under its new name (same identity, lock and content). */
+  moved: FileRecord;
+  folders: FolderChange[];
+  entry: AuditRecord;
+  now: string;
+}
+
+export type MoveResult = Committed | FileChanged | { committed: false; targetTaken: FileRecord };
+
+export interface Deletion {
+  file: FileRecord;
+  trashed: TrashedRecord;
+  folders: FolderChange[];
+  entry: AuditRecord;
+  now: string;
+}
+
+export interface Restoration {
+  trashed: TrashedRecord;
+  /** The file as it comes back: its old name or another, available. */
+  file: FileRecord;
+  folders: FolderChange[];
+  entry: AuditRecord;
+}
+
+export type RestoreResult =
+  | Committed
+  | { committed: false; targetTaken: FileRecord }
+  | { committed: false; notInTrash: true };
+
+export interface VaultStore {
+  getFile(key: string): Promise<FileRecord | null>;
+  listFiles(query: ListFilesQuery): Promise<Page<FileRecord>>;
+  getVersion(fileId: string, version: number): Promise<VersionRecord | null>;
+  listVersions(fileId: string, limit: number, cursor: string | null): Promise<Page<VersionRecord>>;
+  listLocks(query: ListLocksQuery): Promise<Page<FileRecord>>;
+  listFolders(parentKey: string, limit: number, cursor: string | null): Promise<Page<FolderRecord>>;
+  getTrashed(fileId: string): Promise<TrashedRecord | null>;
+  listTrash(prefix: string, limit: number, cursor: string | null): Promise<Page<TrashedRecord>>;
+  /** The file that most recently left this name (moved away or deleted), if any. */
+  formerFileId(key: string): Promise<string | null>;
+  listAudit(query: ListAuditQuery): Promise<Page<AuditRecord>>;
+
+  /** Takes the lock: one conditional transaction with its audit entry. */
+  acquireLock(change: NewLock): Promise<Committed | FileChanged>;
+  /** Ends the lock `lockId` (undo, break, or a check-in without new bytes). */
+  releaseLock(change: LockEnd): Promise<Committed | FileChanged>;
+  putUpload(upload: UploadRecord, ttlEpochSeconds: number): Promise<void>;
+  /** The upload and the file under `key`, read together and strongly consistent. */
+  getUploadWithFile(
+    uploadId: string,
+    key: string,
+  ): Promise<{ upload: UploadRecord | null; file: FileRecord | null }>;
+  /** Commits a version: file, version, upload (if any), entries and folder counts in one transaction. */
+  commitVersion(change: NewVersion): Promise<NewVersionResult>;
+  moveFile(change: Move): Promise<MoveResult>;
+  deleteFile(change: Deletion): Promise<Committed | FileChanged>;
+  restoreFile(change: Restoration): Promise<RestoreResult>;
+}
+
+export interface StoredBlob {
+  sizeBytes: number;
+  /** The SHA-256 storage verified on write (hex), when it reports one. */
+  sha256: string | null;
+}
+
+export interface FileStore {
+  presignUpload(
+    sha256: string,
+    sizeBytes: number,
+    expiresInSeconds: number,
+  ): Promise<{ url: string; headers: Record<string, string> }>;
+  presignDownload(sha256: string, fileName: string, expiresInSeconds: number): Promise<string>;
+  describeBlob(sha256: string): Promise<StoredBlob | null>;
+  readBlob(sha256: string): Promise<Readable>;
+}

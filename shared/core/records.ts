@@ -1,0 +1,94 @@
+/** What the vault stores, as the core sees it: the adapters turn these into items and back. */
+import type { EventDetails, EventType } from '../events';
+
+export interface LockRecord {
+  user: string;
+  lockId: string;
+  acquiredAt: string;
+  message: string;
+  expiresAt: string | null;
+}
+
+/** A live file: its name maps to its identity, which owns its versions, lock and history. */
+export interface FileRecord {
+  fileId: string;
+  /** The case-folded name: unique among live files. */
+  key: string;
+  /** The name as first spelled (or as a move spelled it). */
+  name: string;
+  version: number;
+  sizeBytes: number;
+  sha256: string;
+  modifiedAt: string;
+  modifiedBy: string;
+  /** The lock as stored: it may have expired, which the core decides with the clock. */
+  lock: LockRecord | null;
+}
+
+export interface VersionRecord {
+  fileId: string;
+  version: number;
+  /** The name the file had when the version was committed (shown under the current name). */
+  name: string;
+  sizeBytes: number;
+  sha256: string;
+  createdAt: string;
+  user: string;
+  message: string;
+  /** The lock the version was checked in under; null for a new file checked in without keeping a lock. */
+  lockId: string | null;
+}
+
+export interface UploadRecord {
+  uploadId: string;
+  /** The name key it was staged for. */
+  key: string;
+  name: string;
+  /** The file it updates; null for a file that did not exist yet. */
+  fileId: string | null;
+  user: string;
+  /** The lock the bytes were staged under; null for a file that did not exist yet. */
+  lockId: string | null;
+  sizeBytes: number;
+  sha256: string;
+  createdAt: string;
+  expiresAt: string;
+  /** The version this upload became, once committed: what a retried check-in returns. */
+  committedVersion: number | null;
+}
+
+/** A deleted file: everything it was (without a lock), until it is restored. */
+export interface TrashedRecord {
+  file: FileRecord;
+  deletedAt: string;
+  deletedBy: string;
+  message: string;
+}
+
+export interface FolderRecord {
+  /** The case-folded prefix, ending in "/". */
+  key: string;
+  /** The prefix as first spelled. */
+  prefix: string;
+  /** Files under it, nested ones too. */
+  files: number;
+}
+
+/** One committed change; its `details` are its event's body. */
+export interface AuditRecord<T extends EventType = EventType> {
+  entryId: string;
+  type: T;
+  at: string;
+  user: string;
+  name: string;
+  fileId: string | null;
+  details: EventDetails<T>;
+}
+
+/** A folder whose file count a change moves by `delta` (+1 or -1). */
+export interface FolderChange {
+  key: string;
+  /** Its spelling, should the change create it. */
+  prefix: string;
+  delta: 1 | -1;
+}

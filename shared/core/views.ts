@@ -1,0 +1,70 @@
+/** Stored records as the contract shows them. */
+import type { AuditEntry, Folder, Lock, Trashed, VaultFile, Version } from '../model';
+import type {
+  AuditRecord,
+  FileRecord,
+  FolderRecord,
+  LockRecord,
+  TrashedRecord,
+  VersionRecord,
+} from './records';
+
+export const activeLock = (record: FileRecord, now: string): LockRecord | null =>
+  record.lock && (record.lock.expiresAt === null || record.lock.expiresAt > now) ? record.lock : null;
+
+export const lockView = (name: string, lock: LockRecord): Lock => ({
+  name,
+  user: lock.user,
+  lockId: lock.lockId,
+  acquiredAt: lock.acquiredAt,
+  message: lock.message,
+  expiresAt: lock.expiresAt,
+});
+
+export const fileView = (record: FileRecord, now: string): VaultFile => {
+  const lock = activeLock(record, now);
+  return {
+    fileId: record.fileId,
+    name: record.name,
+    version: record.version,
+    sizeBytes: record.sizeBytes,
+    sha256: record.sha256,
+    modifiedAt: record.modifiedAt,
+    modifiedBy: record.modifiedBy,
+    status: lock ? 'checked_out' : 'available',
+    lock: lock && lockView(record.name, lock),
+    released: null,
+  };
+};
+
+/** A version is shown under the file's current name: history goes with the file when it moves. */
+export const versionView = (record: VersionRecord, currentName: string): Version => ({
+  name: currentName,
+  version: record.version,
+  sizeBytes: record.sizeBytes,
+  sha256: record.sha256,
+  createdAt: record.createdAt,
+  user: record.user,
+  message: record.message,
+});
+
+export const trashedView = (record: TrashedRecord): Trashed => ({
+  fileId: record.file.fileId,
+  name: record.file.name,
+  version: record.file.version,
+  deletedAt: record.deletedAt,
+  deletedBy: record.deletedBy,
+  message: record.message,
+});
+
+export const folderView = (record: FolderRecord): Folder => ({ prefix: record.prefix, files: record.files });
+
+export const auditView = (record: AuditRecord): AuditEntry => ({
+  entryId: record.entryId,
+  type: record.type,
+  at: record.at,
+  user: record.user,
+  name: record.name,
+  fileId: record.fileId,
+  details: { ...record.details },
+});
