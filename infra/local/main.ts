@@ -32,6 +32,11 @@ const main = async () => {
     );
   }
   const cognito = readCognitoSettings();
+  if (!LOOPBACK_HOSTS.has(host) && cognito?.issuer.startsWith('http:')) {
+    fail(
+      `refusing to listen on ${host} while trusting the plain-http user pool ${cognito.issuer}: an emulator's signing key is public (cognito-local ships it), so anyone could sign tokens.`,
+    );
+  }
   const dataDir = resolve(process.env.CAMVAULT_DATA_DIR || '.camvault');
 
   const emulators = await startEmulators({
