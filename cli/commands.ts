@@ -1,10 +1,8 @@
 /** What each command does, given a connected client: one function per command, output through `out`. */
 
 import { basename, resolve } from 'node:path';
-import { createInterface } from 'node:readline/promises';
 import type { FileStatus, Upload, VaultFile, Version } from '#shared/model';
 import type { VaultApi } from './api';
-import { normaliseUrl, saveConfig, userFromToken } from './config';
 import { CliError, conflictError, EXIT, interrupted, notFoundError, usageError } from './errors';
 import { describeLock, humanBytes, shortTime } from './format';
 import { lockSummary, type Output, table } from './output';
@@ -317,38 +315,5 @@ export const breakLock = async (context: Context, name: string) => {
   context.out.result(
     { released },
     `broke the lock of ${released.user} on ${released.name} (held since ${shortTime(released.acquiredAt)})`,
-  );
-};
-
-const readToken = async (): Promise<string> => {
-  if (process.stdin.isTTY) {
-    const prompt = createInterface({ input: process.stdin, output: process.stderr });
-    try {
-      return (await prompt.question('token: ')).trim();
-    } finally {
-      prompt.close();
-    }
-  }
-  let text = '';
-  for await (const chunk of process.stdin) text += String(chunk);
-  return text.trim().split('\n')[0]?.trim() ?? '';
-};
-
-export const login = async (
-  connect: (url: string, token: string) => VaultApi,
-  out: Output,
-  options: { url?: string; token?: string },
-) => {
-  const rawUrl = options.url || process.env.CAMVAULT_URL;
-  if (!rawUrl) throw usageError('login needs the vault URL: camvault login --url URL [--token TOKEN]');
-  const url = normaliseUrl(rawUrl);
-  const token = options.token || process.env.CAMVAULT_TOKEN || (await readToken());
-  if (!token) throw usageError('login needs a token: --token TOKEN, CAMVAULT_TOKEN, or on standard input');
-  await connect(url, token).verify();
-  const configFile = await saveConfig({ url, token });
-  const user = userFromToken(token);
-  out.result(
-    { url, user, configFile },
-    `logged in to ${url}${user ? ` as ${user}` : ''} (saved in ${configFile})`,
   );
 };

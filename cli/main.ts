@@ -6,10 +6,12 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { VaultApi } from './api';
 import * as commands from './commands';
-import { resolveConnection, userFromToken } from './config';
+import { userFromToken } from './config';
 import { CliError, EXIT } from './errors';
 import { installInterruptHandlers, interruptSignal } from './interrupt';
 import { createOutput } from './output';
+import { resolveConnection } from './session';
+import * as signin from './signin';
 
 interface CommonOptions {
   json?: boolean;
@@ -20,8 +22,9 @@ interface CommonOptions {
 const EXIT_CODES_HELP = `
 Exit codes: 0 ok, 1 other failure, 2 usage, 3 locked or conflict, 4 not found,
 5 not logged in or not allowed, 130 interrupted.
-Configuration: camvault login stores the URL and token in $CAMVAULT_CONFIG_DIR, else
-$XDG_CONFIG_HOME/camvault, else ~/.config/camvault; CAMVAULT_URL and CAMVAULT_TOKEN override it.`;
+Configuration: camvault login stores the URL and your sign-in (never your password) in
+$CAMVAULT_CONFIG_DIR, else $XDG_CONFIG_HOME/camvault, else ~/.config/camvault; CAMVAULT_URL and
+CAMVAULT_TOKEN override it. A Cognito sign-in is renewed by itself for as long as the user pool allows.`;
 
 const positiveInteger = (raw: string): number => {
   if (!/^[1-9]\d{0,9}$/.test(raw)) throw new InvalidArgumentError('must be an integer of at least 1');
@@ -77,13 +80,41 @@ export const buildProgram = (json: boolean): Command => {
     .addHelpText('after', EXIT_CODES_HELP);
 
   common(program.command('login'))
-    .description('store the vault URL and your token (owner-only file in your config directory)')
-    .action(async (options: CommonOptions) => {
-      await commands.login(
+    .description(
+      'sign in: with a Cognito user pool (asks for your user name and password) or with a token; stored owner-only in your config directory',
+    )
+    .option('--user-pool-client-id <id>', "the vault's Cognito app client (the stack output AppClientId)")
+    .option('--region <region>', "the user pool's AWS region (the stack output Region)")
+    .option('--cognito-endpoint <url>', 'another Cognito endpoint, e.g. an emulator')
+    .option('--username <name>', 'your user name (otherwise asked)')
+    .addHelpText(
+      'after',
+      `
+A Cognito sign-in asks for the password in the terminal without showing it (without a terminal:
+one answer per line of standard input); a first sign-in with a temporary password sets your own.
+Later, plain "camvault login" signs in again with the same user pool.
+A token (e.g. the local server's dev token) comes from --token, CAMVAULT_TOKEN or standard input.`,
+    )
+    .action(async (options: signin.LoginOptions & CommonOptions) => {
+      await signin.login(
         (url, token) => new VaultApi({ url, token }, interruptSignal),
         createOutput(options.json === true),
         options,
       );
+    });
+
+  common(program.command('whoami'))
+    .description('who the vault will take you for: user, groups, vault URL and when the sign-in expires')
+    .action(async (options: CommonOptions) => {
+      await signin.whoami(createOutput(options.json === true), options);
+    });
+
+  program
+    .command('logout')
+    .description('sign out: revoke a Cognito sign-in and remove the stored tokens (the URL is kept)')
+    .option('--json', 'print the result as JSON (errors as one JSON line on stderr)')
+    .action(async (options: CommonOptions) => {
+      await signin.logout(createOutput(options.json === true));
     });
 
   common(program.command('ls'))

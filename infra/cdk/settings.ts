@@ -25,6 +25,8 @@ export interface VaultSettings {
   adminEmails: string[];
   logLevel: LogLevel;
   logRetention: RetentionDays;
+  /** How long a sign-in lasts: the app client's refresh-token validity, in days. */
+  refreshTokenValidityDays: number;
   /** The prefix of Cognito's hosted-login domain (`<prefix>.auth.<region>.amazoncognito.com`); null: none. */
   authDomainPrefix: string | null;
   /** Addresses subscribed to the vault's topic by e-mail; each must confirm the subscription. */
@@ -47,6 +49,8 @@ export const SETTING_KEYS = {
   logLevel: `function log level, one of ${LOG_LEVELS.join(', ')} (default INFO)`,
   logRetentionDays: 'days CloudWatch keeps function and access logs (default 90)',
   authDomainPrefix: 'Cognito hosted-login domain prefix, needed by the web sign-in (default none)',
+  refreshTokenValidityDays:
+    'days a sign-in lasts before the CLI or the web page asks for the password again, 1–3650 (default 30)',
   notifyEmails: 'e-mail addresses subscribed to the event topic, comma-separated (default none)',
   webhook:
     'switch for the chat webhook, true or false: true posts every event to a chat webhook whose URL is kept in Secrets Manager (default false)',
@@ -201,6 +205,7 @@ export const readSettings = (read: ReadContext): VaultSettings => {
     logLevel: logLevel as LogLevel,
     logRetention,
     authDomainPrefix,
+    refreshTokenValidityDays: integer(read, 'refreshTokenValidityDays', 1, 3650) ?? 30,
     notifyEmails,
     webhook: flag(read, 'webhook') ?? false,
   };

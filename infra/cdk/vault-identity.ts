@@ -26,6 +26,8 @@ export interface VaultIdentityProps {
   logoutUrls: string[];
   adminEmails: string[];
   authDomainPrefix: string | null;
+  /** How long a sign-in lasts before the password is asked again. */
+  refreshTokenValidityDays: number;
 }
 
 export class VaultIdentity extends Construct {
@@ -79,6 +81,8 @@ export class VaultIdentity extends Construct {
     this.client = this.userPool.addClient('Client', {
       // A public client: a CLI and a browser page cannot keep a secret.
       generateSecret: false,
+      // The CLI signs in with USER_PASSWORD_AUTH (the password goes to Cognito over TLS, never to the
+      // vault); SRP stays allowed for clients that speak it.
       authFlows: { userPassword: true, userSrp: true },
       oAuth: {
         flows: { authorizationCodeGrant: true },
@@ -91,7 +95,8 @@ export class VaultIdentity extends Construct {
       enableTokenRevocation: true,
       accessTokenValidity: Duration.hours(1),
       idTokenValidity: Duration.hours(1),
-      refreshTokenValidity: Duration.days(30),
+      // The CLI renews the hour-long access token by itself; the refresh token is the sign-in's length.
+      refreshTokenValidity: Duration.days(props.refreshTokenValidityDays),
     });
 
     this.admins = this.userPool.addGroup('Admins', {

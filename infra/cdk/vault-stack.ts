@@ -64,6 +64,7 @@ export class VaultStack extends Stack {
       logoutUrls: web.logoutUrls,
       adminEmails: settings.adminEmails,
       authDomainPrefix: settings.authDomainPrefix,
+      refreshTokenValidityDays: settings.refreshTokenValidityDays,
     });
 
     this.http = new VaultApi(this, 'Http', {

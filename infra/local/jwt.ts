@@ -1,9 +1,14 @@
-/** HS256 tokens for local mode: the same checks API Gateway's JWT authorizer makes on AWS, minus the issuer. */
+/**
+ * Tokens in local mode: HS256 dev tokens signed with the server's secret (the same checks API Gateway's
+ * JWT authorizer makes on AWS, minus the issuer), and, when `CAMVAULT_COGNITO_ISSUER` is set, RS256
+ * tokens of that user pool as well (cognito-jwt.ts).
+ */
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { type Claims, CognitoVerifier, readCognitoSettings, type Verification } from './cognito-jwt';
+
+export type { Claims } from './cognito-jwt';
 
 export const DEFAULT_JWT_SECRET = 'camvault-dev-secret';
-
-export type Claims = Record<string, unknown>;
 
 const encodeJson = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
 const sign = (input: string, secret: string): Buffer => createHmac('sha256', secret).update(input).digest();
@@ -40,11 +45,7 @@ const decodeJson = (part: string): unknown => {
 };
 
 /** The token's claims when it is well-formed, signed HS256 with `secret` and not expired; else why not. */
-export const verifyToken = (
-  token: string,
-  secret: string,
-  nowSeconds = Date.now() / 1000,
-): { claims: Claims } | { error: string } => {
+export const verifyToken = (token: string, secret: string, nowSeconds = Date.now() / 1000): Verification => {
   const parts = token.split('.');
   if (parts.length !== 3 || parts.some((part) => !/^[A-Za-z0-9_-]*$/.test(part)))
     return { error: 'malformed token' };
@@ -63,4 +64,30 @@ export const verifyToken = (
   if (exp <= nowSeconds) return { error: 'token expired' };
   if (typeof nbf === 'number' && nbf > nowSeconds) return { error: 'token not yet valid' };
   return { claims: claims as Claims };
+};
+
+/** One verifier per configured pool, so that its keys stay cached from one request to the next. */
+let cognito: { settings: string; verifier: CognitoVerifier } | null = null;
+
+const cognitoVerifier = (env: NodeJS.ProcessEnv): CognitoVerifier | null => {
+  const settings = readCognitoSettings(env);
+  if (!settings) return null;
+  const key = JSON.stringify(settings);
+  if (cognito?.settings !== key) cognito = { settings: key, verifier: new CognitoVerifier(settings) };
+  return cognito.verifier;
+};
+
+/**
+ * A bearer token as the local server checks it: RS256 ones against the Cognito pool when one is
+ * configured, everything else as an HS256 dev token (so without a pool nothing changes).
+ */
+export const verifyBearerToken = async (
+  token: string,
+  secret: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Verification> => {
+  const verifier = cognitoVerifier(env);
+  const header = decodeJson(token.split('.')[0] ?? '') as { alg?: unknown } | undefined;
+  if (verifier && header?.alg === 'RS256') return verifier.verify(token);
+  return verifyToken(token, secret);
 };

@@ -3,6 +3,7 @@
  * CAMVAULT_DATA_DIR, the same handlers as on Lambda answer on PORT, and Ctrl-C stops everything.
  */
 import { resolve } from 'node:path';
+import { CognitoSettingsError, readCognitoSettings } from './cognito-jwt';
 import { JavaMissingError } from './emulators';
 import { DEFAULT_JWT_SECRET, devToken } from './jwt';
 import { serveVault, startEmulators } from './local-vault';
@@ -28,6 +29,12 @@ const main = async () => {
   if (!LOOPBACK_HOSTS.has(host) && jwtSecret === DEFAULT_JWT_SECRET) {
     fail(
       `refusing to listen on ${host} with the default CAMVAULT_JWT_SECRET: anyone could sign tokens. Set a secret of your own.`,
+    );
+  }
+  const cognito = readCognitoSettings();
+  if (!LOOPBACK_HOSTS.has(host) && cognito?.issuer.startsWith('http:')) {
+    fail(
+      `refusing to listen on ${host} while trusting the plain-http user pool ${cognito.issuer}: an emulator's signing key is public (cognito-local ships it), so anyone could sign tokens.`,
     );
   }
   const dataDir = resolve(process.env.CAMVAULT_DATA_DIR || '.camvault');
@@ -72,12 +79,18 @@ const main = async () => {
   console.log(`camvault is running at ${served.url}  (open it in a browser; data in ${dataDir})`);
   console.log(`dev token for "${user}" (valid 12 h; others: npm run token -- <user> [--admin]):`);
   console.log(token);
+  if (cognito)
+    console.log(
+      `also accepting sign-ins of the user pool ${cognito.issuer} (app clients ${cognito.clientIds.join(', ')})`,
+    );
   console.log(`try: curl -H "Authorization: Bearer <token>" ${served.url}/files`);
   console.log(`events: topic ${served.topicArn} on ${emulators.endpoints.sns} (SNS and SQS)`);
 };
 
 main().catch((error: unknown) => {
   fail(
-    error instanceof JavaMissingError ? error.message : `failed to start: ${(error as Error).stack ?? error}`,
+    error instanceof JavaMissingError || error instanceof CognitoSettingsError
+      ? error.message
+      : `failed to start: ${(error as Error).stack ?? error}`,
   );
 });

@@ -17,7 +17,7 @@ import {
   decodePathParameters,
   splitRequestTarget,
 } from './api-gateway';
-import { verifyToken } from './jwt';
+import { verifyBearerToken } from './jwt';
 
 export type LambdaHandler = (event: HttpEvent, context: Context) => Promise<HttpResult>;
 
@@ -116,7 +116,9 @@ export const createLocalApi = (options: LocalApiOptions) => {
     let claims = null;
     if (matched.route.authenticated) {
       const token = bearerToken(request);
-      const verified = token ? verifyToken(token, options.jwtSecret) : { error: 'missing bearer token' };
+      const verified = token
+        ? await verifyBearerToken(token, options.jwtSecret)
+        : { error: 'missing bearer token' };
       if ('error' in verified) return gatewayError(response, 401, 'UNAUTHORIZED', verified.error);
       claims = verified.claims;
     }

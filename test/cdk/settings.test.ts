@@ -18,6 +18,7 @@ test('defaults: a local web origin, .mcam, 15-minute URLs, locks that never expi
     logLevel: 'INFO',
     logRetention: RetentionDays.THREE_MONTHS,
     authDomainPrefix: null,
+    refreshTokenValidityDays: 30,
     notifyEmails: [],
     webhook: false,
   });
@@ -31,6 +32,7 @@ test('command-line strings and cdk.json values mean the same', () => {
     lockTtlSeconds: '3600',
     adminEmails: 'a@example.com, b@example.com,A@example.com',
     logRetentionDays: '30',
+    refreshTokenValidityDays: '7',
     notifyEmails: 'team@example.com, Team@example.com,lead@example.com',
     webhook: 'TRUE',
   });
@@ -41,6 +43,7 @@ test('command-line strings and cdk.json values mean the same', () => {
     lockTtlSeconds: 3600,
     adminEmails: ['a@example.com', 'b@example.com'],
     logRetentionDays: 30,
+    refreshTokenValidityDays: 7,
     notifyEmails: ['team@example.com', 'lead@example.com'],
     webhook: true,
   });
@@ -50,6 +53,7 @@ test('command-line strings and cdk.json values mean the same', () => {
     extensions: ['.mcam', '.emcam'],
     adminEmails: ['a@example.com', 'b@example.com'],
     notifyEmails: ['team@example.com', 'lead@example.com'],
+    refreshTokenValidityDays: 7,
     webhook: true,
   });
   expect(settingsFrom({ webhook: 'false' }).webhook).toBe(false);
@@ -74,6 +78,8 @@ test.each([
   ['logLevel', 'LOUD', /level/],
   ['logRetentionDays', 42, /CloudWatch/],
   ['authDomainPrefix', 'my-aws-login', /without aws/],
+  ['refreshTokenValidityDays', '0', /1 to 3650/],
+  ['refreshTokenValidityDays', 3651, /1 to 3650/],
   ['stackName', '1stack', /stack name/],
 ])('refuses %s = %p, naming the key', (key, value, problem) => {
   const attempt = () => settingsFrom({ [key]: value });

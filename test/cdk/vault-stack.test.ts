@@ -28,6 +28,7 @@ const CONTEXT = {
   logLevel: 'debug',
   logRetentionDays: 30,
   authDomainPrefix: 'camvault-test',
+  refreshTokenValidityDays: '14',
   notifyEmails: 'team@example.com',
   webhook: 'true',
 };
@@ -205,6 +206,7 @@ describe('least privilege', () => {
     for (const [id, role] of resourcesOfType('AWS::IAM::Role')) {
       if (providerRole.includes(`"${id}"`)) {
         expect(role.Properties.ManagedPolicyArns).toEqual([
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's own substitution syntax
           { 'Fn::Sub': 'arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole' },
         ]);
         continue;
@@ -479,6 +481,20 @@ describe('identity', () => {
       AllowedOAuthFlowsUserPoolClient: true,
       CallbackURLs: ['https://vault.example.com/callback', 'http://localhost:3000/'],
     });
+  });
+
+  test('sign-ins last the configured refresh-token validity; access tokens an hour; revocable', () => {
+    template.hasResourceProperties(
+      'AWS::Cognito::UserPoolClient',
+      Match.objectLike({
+        RefreshTokenValidity: 14 * 24 * 60,
+        AccessTokenValidity: 60,
+        IdTokenValidity: 60,
+        TokenValidityUnits: { AccessToken: 'minutes', IdToken: 'minutes', RefreshToken: 'minutes' },
+        EnableTokenRevocation: true,
+        PreventUserExistenceErrors: 'ENABLED',
+      }),
+    );
   });
 
   test('an admins group holding the configured admin users', () => {
