@@ -11,8 +11,9 @@ import { coldStart } from './sections/cold-start';
 import { contention } from './sections/contention';
 import { listing } from './sections/listing';
 import { lockScale } from './sections/lock-scale';
+import { folderRules } from './sections/rules';
 
-export const SECTIONS = ['cold-start', 'calls', 'contention', 'locks', 'listing', 'bytes'] as const;
+export const SECTIONS = ['cold-start', 'calls', 'contention', 'locks', 'listing', 'rules', 'bytes'] as const;
 export type SectionName = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -122,7 +123,7 @@ export const main = async (argv: string[]): Promise<void> => {
       },
     );
 
-    const needsEmulators = ['calls', 'contention', 'locks', 'listing', 'bytes'].some((name) =>
+    const needsEmulators = ['calls', 'contention', 'locks', 'listing', 'rules', 'bytes'].some((name) =>
       options.only.has(name as SectionName),
     );
     if (needsEmulators) {
@@ -176,6 +177,13 @@ export const main = async (argv: string[]): Promise<void> => {
         () => listing(endpoints, { counts: options.fileCounts, work, log }),
         (points) => {
           results.listing = points;
+        },
+      );
+      await run(
+        'rules',
+        () => folderRules(endpoints, { log }),
+        (result) => {
+          results.rules = result;
         },
       );
       await run(

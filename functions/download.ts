@@ -7,10 +7,10 @@ import { vaultFromEnvironment } from '#shared/runtime';
 const query = z.strictObject({ version: fields.version.optional() });
 
 export const download = (vault: Vault) =>
-  httpRoute(async (event) => {
+  httpRoute(async (event, caller) => {
     const name = parsePathName(event, vault.extensions);
     const { version } = parseQuery(event, query);
-    return { status: 200, body: await vault.files.download(name, version ?? null) };
+    return { status: 200, body: await vault.files.download(caller, name, version ?? null) };
   });
 
 export const handler = download(vaultFromEnvironment());

@@ -5,10 +5,10 @@ import { httpRoute } from '#shared/http/route';
 import { vaultFromEnvironment } from '#shared/runtime';
 
 export const getFile = (vault: Vault) =>
-  httpRoute(async (event) => {
+  httpRoute(async (event, caller) => {
     const name = parsePathName(event, vault.extensions);
     parseQuery(event, z.strictObject({}));
-    return { status: 200, body: await vault.files.get(name) };
+    return { status: 200, body: await vault.files.get(caller, name) };
   });
 
 export const handler = getFile(vaultFromEnvironment());

@@ -18,11 +18,11 @@ const query = z.strictObject({
 });
 
 export const listAudit = (vault: Vault) =>
-  httpRoute(async (event) => {
+  httpRoute(async (event, caller) => {
     const request = parseQuery(event, query);
     if (request.since && request.until && request.since > request.until)
       throw badRequest('since must not be after until');
-    const page = await vault.audit.list({
+    const page = await vault.audit.list(caller, {
       name: request.name === undefined ? null : parseFileName(request.name, vault.extensions),
       user: request.user ?? null,
       type: request.type ?? null,

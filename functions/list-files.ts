@@ -11,21 +11,24 @@ const query = z.strictObject({
   status: z.enum(['available', 'checked_out']).optional(),
   // (v2) depth=1: only the files directly in the folder `prefix`.
   depth: z.literal('1').optional(),
+  // (v2) released=true: only files with a released version (what operators see).
+  released: fields.boolean.optional(),
   limit: fields.limit.optional(),
   cursor: fields.cursor.optional(),
 });
 
 export const listFiles = (vault: Vault) =>
-  httpRoute(async (event) => {
-    const { prefix, status, depth, limit, cursor } = parseQuery(event, query);
+  httpRoute(async (event, caller) => {
+    const { prefix, status, depth, released, limit, cursor } = parseQuery(event, query);
     const directOnly = depth === '1';
     if (directOnly && prefix !== undefined && !prefix.endsWith('/'))
       throw badRequest('with depth=1, prefix must be a folder: "" or a prefix ending in "/"');
-    const page = await vault.files.list({
+    const page = await vault.files.list(caller, {
       prefix:
         prefix === undefined ? '' : directOnly ? parseFolderPrefix(prefix).key : parseNamePrefix(prefix),
       directOnly,
       status: status ?? null,
+      releasedOnly: released ?? false,
       limit: limit ?? DEFAULT_LIMIT,
       cursor: cursor ?? null,
     });

@@ -12,10 +12,10 @@ const query = z.strictObject({
 });
 
 export const listFolders = (vault: Vault) =>
-  httpRoute(async (event) => {
+  httpRoute(async (event, caller) => {
     const { prefix, limit, cursor } = parseQuery(event, query);
     const parent = parseFolderPrefix(prefix ?? '');
-    const page = await vault.files.folders(parent.key, limit ?? DEFAULT_LIMIT, cursor ?? null);
+    const page = await vault.files.folders(caller, parent.key, limit ?? DEFAULT_LIMIT, cursor ?? null);
     return { status: 200, body: { folders: page.items, nextCursor: page.nextCursor } };
   });
 

@@ -11,9 +11,9 @@ const query = z.strictObject({
 });
 
 export const listLocks = (vault: Vault) =>
-  httpRoute(async (event) => {
+  httpRoute(async (event, caller) => {
     const { user, limit, cursor } = parseQuery(event, query);
-    const page = await vault.locks.list({
+    const page = await vault.locks.list(caller, {
       user: user ?? null,
       limit: limit ?? DEFAULT_LIMIT,
       cursor: cursor ?? null,

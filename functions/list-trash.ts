@@ -12,9 +12,10 @@ const query = z.strictObject({
 });
 
 export const listTrash = (vault: Vault) =>
-  httpRoute(async (event) => {
+  httpRoute(async (event, caller) => {
     const { prefix, limit, cursor } = parseQuery(event, query);
     const page = await vault.lifecycle.trash(
+      caller,
       prefix === undefined ? '' : parseNamePrefix(prefix),
       limit ?? DEFAULT_LIMIT,
       cursor ?? null,

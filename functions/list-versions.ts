@@ -7,10 +7,10 @@ import { vaultFromEnvironment } from '#shared/runtime';
 const query = z.strictObject({ limit: fields.limit.optional(), cursor: fields.cursor.optional() });
 
 export const listVersions = (vault: Vault) =>
-  httpRoute(async (event) => {
+  httpRoute(async (event, caller) => {
     const name = parsePathName(event, vault.extensions);
     const { limit, cursor } = parseQuery(event, query);
-    const page = await vault.files.versions(name, limit ?? DEFAULT_LIMIT, cursor ?? null);
+    const page = await vault.files.versions(caller, name, limit ?? DEFAULT_LIMIT, cursor ?? null);
     return { status: 200, body: { versions: page.items, nextCursor: page.nextCursor } };
   });
 

@@ -7,7 +7,14 @@ export interface VaultConfig {
   urlTtlSeconds: number;
   lockTtlSeconds: number | null;
   maxUploadBytes: number;
+  /** (v2) The role of a user in none of the role groups. */
+  defaultRole: DefaultRole;
+  /** (v2) A lead may not release a version they checked in themselves. */
+  releaseFourEyes: boolean;
 }
+
+export const DEFAULT_ROLES = ['programmers', 'operators', 'none'] as const;
+export type DefaultRole = (typeof DEFAULT_ROLES)[number];
 
 type Env = Record<string, string | undefined>;
 
@@ -49,6 +56,21 @@ export const MAX_SINGLE_PUT_BYTES = 5 * 1024 ** 3;
 /** SigV4 presigned URLs live at most seven days. */
 const MAX_URL_TTL_SECONDS = 7 * 24 * 3600;
 
+const defaultRole = (env: Env): DefaultRole => {
+  const raw = env.CAMVAULT_DEFAULT_ROLE?.trim() || 'programmers';
+  if (!(DEFAULT_ROLES as readonly string[]).includes(raw)) {
+    throw new ConfigError(`CAMVAULT_DEFAULT_ROLE must be one of ${DEFAULT_ROLES.join(', ')}, got "${raw}"`);
+  }
+  return raw as DefaultRole;
+};
+
+const flag = (env: Env, variable: string): boolean => {
+  const raw = env[variable]?.trim() || 'false';
+  if (raw !== 'true' && raw !== 'false')
+    throw new ConfigError(`${variable} must be true or false, got "${raw}"`);
+  return raw === 'true';
+};
+
 export const loadConfig = (env: Env = process.env): VaultConfig => ({
   table: required(env, 'CAMVAULT_TABLE'),
   bucket: required(env, 'CAMVAULT_BUCKET'),
@@ -57,4 +79,6 @@ export const loadConfig = (env: Env = process.env): VaultConfig => ({
   lockTtlSeconds: positiveInteger(env, 'CAMVAULT_LOCK_TTL_SECONDS', Number.MAX_SAFE_INTEGER),
   maxUploadBytes:
     positiveInteger(env, 'CAMVAULT_MAX_UPLOAD_BYTES', MAX_SINGLE_PUT_BYTES) ?? MAX_SINGLE_PUT_BYTES,
+  defaultRole: defaultRole(env),
+  releaseFourEyes: flag(env, 'CAMVAULT_RELEASE_FOUR_EYES'),
 });

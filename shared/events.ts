@@ -61,14 +61,38 @@ export interface FileRestored extends FileEventBase {
   version: number;
 }
 
-export type VaultEvent =
+export interface FileReleased extends FileEventBase {
+  type: 'FileReleased';
+  version: number;
+  message: string;
+}
+
+export interface ReleaseWithdrawn extends FileEventBase {
+  type: 'ReleaseWithdrawn';
+  version: number;
+  message: string;
+}
+
+/** A folder rule set (its lists) or removed (null lists). No file: no `name`, no `fileId`. */
+export interface RuleChanged extends EventBase {
+  type: 'RuleChanged';
+  prefix: string;
+  read: string[] | null;
+  write: string[] | null;
+}
+
+export type FileEvent =
   | FileCheckedOut
   | FileCheckedIn
   | LockReleased
   | LockBroken
   | FileMoved
   | FileDeleted
-  | FileRestored;
+  | FileRestored
+  | FileReleased
+  | ReleaseWithdrawn;
+
+export type VaultEvent = FileEvent | RuleChanged;
 
 export type EventType = VaultEvent['type'];
 
@@ -80,7 +104,14 @@ export const EVENT_TYPES = [
   'FileMoved',
   'FileDeleted',
   'FileRestored',
+  'FileReleased',
+  'ReleaseWithdrawn',
+  'RuleChanged',
 ] as const satisfies readonly EventType[];
+
+/** What an event is about, as its `name` attribute and its audit entry say: a file's name, or a rule's prefix. */
+export const subjectOf = (event: VaultEvent): string =>
+  event.type === 'RuleChanged' ? event.prefix : event.name;
 
 /** An event's body: what it says besides its type, id and time. */
 export type EventDetails<T extends EventType = EventType> = Omit<

@@ -22,7 +22,7 @@ export interface VaultFile {
   modifiedBy: string;
   status: FileStatus;
   lock: Lock | null;
-  /** (v2) The version approved for the machines; none until releases land. */
+  /** (v2) The release in force: the version approved for the machines. */
   released: Release | null;
 }
 
@@ -71,6 +71,8 @@ export interface Version {
   createdAt: string;
   user: string;
   message: string;
+  /** (v2) Every time this version was released, newest first. */
+  releases: Release[];
 }
 
 export interface Upload {
@@ -102,5 +104,23 @@ export interface Page<T> {
 /** Who is calling, as the token says: never taken from a request body. */
 export interface Caller {
   user: string;
-  isAdmin: boolean;
+  /** The token's Cognito groups; the role and folder rules are decided from them. */
+  groups: string[];
+}
+
+/** (v2) The caller's role: the highest of their groups, else the deployment's default. */
+export type Role = 'admins' | 'leads' | 'programmers' | 'operators' | 'none';
+
+/** (v2) A folder rule: who may read and who may change what is under `prefix`. */
+export interface Rule {
+  prefix: string;
+  read: string[];
+  write: string[];
+}
+
+/** (v2) `GET /me`. */
+export interface Me {
+  user: string;
+  role: Role;
+  groups: string[];
 }

@@ -1,13 +1,16 @@
 /** Chat notifications: each event as one readable line, posted to a Slack- or Teams-compatible incoming webhook. */
-import type { VaultEvent } from './events';
+import { subjectOf, type VaultEvent } from './events';
 
 /** Slack reads `&`, `<` and `>` as markup; escaped, a file name shows as it is. */
 const slackEscape = (text: string): string =>
   text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const quoted = (message: string): string => (message ? ` — '${slackEscape(message)}'` : '');
 
+const groupsText = (groups: string[]): string =>
+  groups.length === 0 ? 'admins only' : groups.map(slackEscape).join(', ');
+
 export const webhookText = (event: VaultEvent): string => {
-  const name = slackEscape(event.name);
+  const name = slackEscape(subjectOf(event));
   const user = slackEscape(event.user);
   switch (event.type) {
     case 'FileCheckedIn':
@@ -26,6 +29,14 @@ export const webhookText = (event: VaultEvent): string => {
       return `${user} deleted ${name} (v${event.version}, kept in the trash)${quoted(event.message)}`;
     case 'FileRestored':
       return `${user} restored ${name} (v${event.version}) from the trash`;
+    case 'FileReleased':
+      return `${user} released ${name} v${event.version} for the machines${quoted(event.message)}`;
+    case 'ReleaseWithdrawn':
+      return `${user} withdrew the release of ${name} v${event.version}${quoted(event.message)}`;
+    case 'RuleChanged':
+      return event.read === null || event.write === null
+        ? `${user} removed the folder rule on ${name}`
+        : `${user} set the folder rule on ${name}: read ${groupsText(event.read)}; write ${groupsText(event.write)}`;
   }
 };
 

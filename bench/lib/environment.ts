@@ -26,11 +26,16 @@ export const benchConfig = (table: string, bucket: string): VaultConfig => ({
   urlTtlSeconds: 900,
   lockTtlSeconds: null,
   maxUploadBytes: 5 * 1024 ** 3,
+  defaultRole: 'programmers',
+  releaseFourEyes: false,
 });
 
 export const fileName = (raw: string): FileName => parseFileName(raw, EXTENSIONS);
 
-export const caller = (user: string, isAdmin = false): Caller => ({ user, isAdmin });
+export const caller = (user: string, isAdmin = false): Caller => ({
+  user,
+  groups: isAdmin ? ['admins'] : [],
+});
 
 let tables = 0;
 /** A table and bucket name no other section of this run uses. */
@@ -98,6 +103,7 @@ export const fileRecord = (
     modifiedAt: at,
     modifiedBy: 'seeder',
     lock,
+    released: null,
   };
 };
 

@@ -7,6 +7,9 @@ import type { EmulatorEndpoints } from '#infra/local/local-vault';
 import { AwsCallCounter, type CallCounts, describeCalls, totalCalls } from '../lib/aws-call-counter';
 import { caller, createBenchVault, fileName } from '../lib/environment';
 
+/** Who the bench reads as: a programmer, with no folder rule in force. */
+const READER = { user: 'bench-reader', groups: [] };
+
 export interface CallsRow {
   operation: string;
   calls: number;
@@ -185,7 +188,14 @@ export const awsCalls = async (endpoints: EmulatorEndpoints): Promise<CallsRow[]
       'list page',
       (
         await counter.measure(() =>
-          bench.vault.files.list({ directOnly: false, prefix: '', status: null, limit: 100, cursor: null }),
+          bench.vault.files.list(READER, {
+            directOnly: false,
+            releasedOnly: false,
+            prefix: '',
+            status: null,
+            limit: 100,
+            cursor: null,
+          }),
         )
       ).counts,
       1,
@@ -195,8 +205,9 @@ export const awsCalls = async (endpoints: EmulatorEndpoints): Promise<CallsRow[]
       'list page, status=checked_out',
       (
         await counter.measure(() =>
-          bench.vault.files.list({
+          bench.vault.files.list(READER, {
             directOnly: false,
+            releasedOnly: false,
             prefix: '',
             status: 'checked_out',
             limit: 100,
@@ -209,13 +220,13 @@ export const awsCalls = async (endpoints: EmulatorEndpoints): Promise<CallsRow[]
     );
     record(
       'download link (latest)',
-      (await counter.measure(() => bench.vault.files.download(name, null))).counts,
+      (await counter.measure(() => bench.vault.files.download(READER, name, null))).counts,
       1,
       'GetItem for the version; the GET URL is presigned locally',
     );
     record(
       'download link (given version)',
-      (await counter.measure(() => bench.vault.files.download(name, 1))).counts,
+      (await counter.measure(() => bench.vault.files.download(READER, name, 1))).counts,
       1,
       '',
     );

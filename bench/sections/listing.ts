@@ -16,6 +16,9 @@ import {
   SeedLockManager,
 } from '../seed-lock-manager';
 
+/** Who the bench reads as: a programmer, with no folder rule in force. */
+const READER = { user: 'bench-reader', groups: [] };
+
 export interface ListingPoint {
   files: number;
   locked: number;
@@ -49,8 +52,9 @@ export const listing = async (
     let count = 0;
     let cursor: string | null = null;
     do {
-      const page = await bench.vault.files.list({
+      const page = await bench.vault.files.list(READER, {
         directOnly: false,
+        releasedOnly: false,
         prefix: '',
         status: null,
         limit: MAX_LIMIT,
@@ -63,8 +67,9 @@ export const listing = async (
     return { pages, count };
   };
   const firstPage = () =>
-    bench.vault.files.list({
+    bench.vault.files.list(READER, {
       directOnly: false,
+      releasedOnly: false,
       prefix: '',
       status: null,
       limit: FIRST_PAGE_LIMIT,

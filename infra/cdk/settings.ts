@@ -3,7 +3,14 @@
  * checked before anything is built: a bad value stops `cdk synth` with a message naming the key.
  */
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { ConfigError, loadConfig, MAX_SINGLE_PUT_BYTES, parseExtensions } from '#shared/config';
+import {
+  ConfigError,
+  DEFAULT_ROLES,
+  type DefaultRole,
+  loadConfig,
+  MAX_SINGLE_PUT_BYTES,
+  parseExtensions,
+} from '#shared/config';
 
 export const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -33,6 +40,10 @@ export interface VaultSettings {
   notifyEmails: string[];
   /** Whether the chat-webhook function, its secret and its dead-letter queue are deployed. */
   webhook: boolean;
+  /** The role of a signed-in user in none of the role groups. */
+  defaultRole: DefaultRole;
+  /** Whether a lead may not release a version they checked in themselves. */
+  releaseFourEyes: boolean;
 }
 
 /** Every context key a deployment may set, with what it means: the README's table is this list. */
@@ -54,6 +65,9 @@ export const SETTING_KEYS = {
   notifyEmails: 'e-mail addresses subscribed to the event topic, comma-separated (default none)',
   webhook:
     'switch for the chat webhook, true or false: true posts every event to a chat webhook whose URL is kept in Secrets Manager (default false)',
+  defaultRole: `role of a user in none of the role groups, one of ${DEFAULT_ROLES.join(', ')} (default programmers)`,
+  releaseFourEyes:
+    'four eyes on releases, true or false: true means a lead may not release a version they checked in (default false)',
 } as const;
 
 export type SettingKey = keyof typeof SETTING_KEYS;
@@ -192,6 +206,11 @@ export const readSettings = (read: ReadContext): VaultSettings => {
     );
   }
 
+  const defaultRole = text(read, 'defaultRole') ?? 'programmers';
+  if (!(DEFAULT_ROLES as readonly string[]).includes(defaultRole)) {
+    fail('defaultRole', `"${defaultRole}" is not one of ${DEFAULT_ROLES.join(', ')}`);
+  }
+
   const settings: VaultSettings = {
     stackName,
     webOrigin,
@@ -208,6 +227,8 @@ export const readSettings = (read: ReadContext): VaultSettings => {
     refreshTokenValidityDays: integer(read, 'refreshTokenValidityDays', 1, 3650) ?? 30,
     notifyEmails,
     webhook: flag(read, 'webhook') ?? false,
+    defaultRole: defaultRole as DefaultRole,
+    releaseFourEyes: flag(read, 'releaseFourEyes') ?? false,
   };
   // The functions check their configuration at cold start; check it here first, with the same code.
   try {
@@ -229,6 +250,8 @@ export const vaultEnvironment = (
   CAMVAULT_EXTENSIONS: settings.extensions.join(','),
   CAMVAULT_URL_TTL_SECONDS: String(settings.urlTtlSeconds),
   CAMVAULT_MAX_UPLOAD_BYTES: String(settings.maxUploadBytes),
+  CAMVAULT_DEFAULT_ROLE: settings.defaultRole,
+  CAMVAULT_RELEASE_FOUR_EYES: String(settings.releaseFourEyes),
   // Unset means locks never expire: the variable is left out rather than set empty.
   ...(settings.lockTtlSeconds === null ? {} : { CAMVAULT_LOCK_TTL_SECONDS: String(settings.lockTtlSeconds) }),
 });

@@ -1,7 +1,7 @@
 /**
  * Who may use the vault: a Cognito user pool where an administrator creates every account, one public
  * app client for the CLI (password or SRP sign-in) and the web page (authorization code with PKCE),
- * and the `admins` group whose members may break anyone's lock.
+ * and one group per role: `admins`, `leads`, `programmers`, `operators`.
  */
 import { createHash } from 'node:crypto';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
@@ -19,7 +19,14 @@ import {
   type UserPoolGroup,
 } from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
-import { ADMIN_GROUP } from '#shared/http/caller';
+import { ROLES } from '#shared/core/permissions';
+
+const ROLE_DESCRIPTIONS: Record<(typeof ROLES)[number], string> = {
+  admins: 'Everything: break any lock, manage folder rules, read the whole audit trail.',
+  leads: 'What programmers may, and release or withdraw versions for the machines.',
+  programmers: 'List, download, add, check out and in, move, delete and restore files.',
+  operators: 'See released files only, and download their released version.',
+};
 
 export interface VaultIdentityProps {
   callbackUrls: string[];
@@ -34,6 +41,8 @@ export class VaultIdentity extends Construct {
   readonly userPool: UserPool;
   readonly client: UserPoolClient;
   readonly admins: UserPoolGroup;
+  /** The role groups, by role. */
+  readonly groups = new Map<(typeof ROLES)[number], UserPoolGroup>();
   readonly domain: UserPoolDomain | null;
 
   constructor(scope: Construct, id: string, props: VaultIdentityProps) {
@@ -99,10 +108,17 @@ export class VaultIdentity extends Construct {
       refreshTokenValidity: Duration.days(props.refreshTokenValidityDays),
     });
 
-    this.admins = this.userPool.addGroup('Admins', {
-      groupName: ADMIN_GROUP,
-      description: 'May break any lock (DELETE /locks/{name}?force=true).',
-    });
+    // One group per role (the highest of a user's groups is their role); the construct ids keep v1's Admins.
+    for (const role of ROLES) {
+      this.groups.set(
+        role,
+        this.userPool.addGroup(`${role[0]?.toUpperCase()}${role.slice(1)}`, {
+          groupName: role,
+          description: ROLE_DESCRIPTIONS[role],
+        }),
+      );
+    }
+    this.admins = this.groups.get('admins') as UserPoolGroup;
 
     for (const email of props.adminEmails) this.addAdmin(email);
 

@@ -18,19 +18,23 @@ export const signToken = (claims: Claims, secret: string): string => {
   return `${unsigned}.${sign(unsigned, secret).toString('base64url')}`;
 };
 
-/** A dev token for `user`, an admin when asked, valid for `ttlSeconds`. */
+/**
+ * A dev token for `user`, valid for `ttlSeconds`, in the Cognito groups asked for (`admin` adds
+ * `admins`): the `cognito:groups` claim is left out when there are none, as Cognito does.
+ */
 export const devToken = (
   user: string,
-  options: { admin: boolean; secret: string; ttlSeconds: number },
+  options: { admin: boolean; groups?: string[]; secret: string; ttlSeconds: number },
 ): string => {
   const now = Math.floor(Date.now() / 1000);
+  const groups = [...new Set([...(options.admin ? ['admins'] : []), ...(options.groups ?? [])])];
   return signToken(
     {
       sub: user,
       username: user,
       iat: now,
       exp: now + options.ttlSeconds,
-      ...(options.admin ? { 'cognito:groups': ['admins'] } : {}),
+      ...(groups.length > 0 ? { 'cognito:groups': groups } : {}),
     },
     options.secret,
   );

@@ -77,7 +77,9 @@ const main = async () => {
   const user = process.env.USER && /^[\w.-]+$/.test(process.env.USER) ? process.env.USER : 'dev';
   const token = devToken(user, { admin: false, secret: jwtSecret, ttlSeconds: DEV_TOKEN_TTL_SECONDS });
   console.log(`camvault is running at ${served.url}  (open it in a browser; data in ${dataDir})`);
-  console.log(`dev token for "${user}" (valid 12 h; others: npm run token -- <user> [--admin]):`);
+  console.log(
+    `dev token for "${user}" (valid 12 h; others: npm run token -- <user> [--admin] [--group NAME]):`,
+  );
   console.log(token);
   if (cognito)
     console.log(

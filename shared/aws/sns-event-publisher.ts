@@ -1,5 +1,5 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import type { EventPublisher, VaultEvent } from '../events';
+import { type EventPublisher, subjectOf, type VaultEvent } from '../events';
 import { folderOf } from '../names';
 
 /** Publishes each event as JSON on the vault's topic; `type`, `name`, `user`, `fileId` and `folder` ride along for filter policies. */
@@ -11,17 +11,19 @@ export class SnsEventPublisher implements EventPublisher {
 
   async publish(event: VaultEvent): Promise<void> {
     const attribute = (value: string) => ({ DataType: 'String', StringValue: value });
+    const folder = event.type === 'RuleChanged' ? event.prefix : folderOf(event.name);
     await this.sns.send(
       new PublishCommand({
         TopicArn: this.topicArn,
         Message: JSON.stringify(event),
         MessageAttributes: {
           type: attribute(event.type),
-          name: attribute(event.name),
+          // A rule change has no file: its prefix stands as its name and folder.
+          name: attribute(subjectOf(event)),
           user: attribute(event.user),
-          fileId: attribute(event.fileId),
+          ...('fileId' in event ? { fileId: attribute(event.fileId) } : {}),
           // The name's folder prefix; none at the root (SNS carries no empty String: filter on `exists`).
-          ...(folderOf(event.name) ? { folder: attribute(folderOf(event.name)) } : {}),
+          ...(folder ? { folder: attribute(folder) } : {}),
         },
       }),
     );

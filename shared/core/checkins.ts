@@ -18,10 +18,19 @@ import type { Caller, Upload, VaultFile, Version } from '../model';
 import { type FileName, requirePortable } from '../names';
 import { type CoreContext, MAX_ATTEMPTS, newLock, secondsLater } from './context';
 import { checkedIn, checkedOut } from './entries';
-import { noSuchFile, requireFile } from './files';
 import { folderChanges } from './folders';
+import {
+  accessOf,
+  changeableFile,
+  requireCreatable,
+  requireRole,
+  requireWrite,
+  sees,
+  visibleFile,
+} from './guard';
 import { callersLock } from './locks';
 import type { AuditRecord, FileRecord, LockRecord, UploadRecord, VersionRecord } from './records';
+import { noSuchFile } from './refusals';
 import { activeLock, fileView, lockView, versionView } from './views';
 
 /** How long a staged upload can still be checked in after its URL expired (the bytes may have arrived just in time). */
@@ -48,9 +57,17 @@ export class CheckIns {
         `uploads are limited to ${config.maxUploadBytes} bytes; this one declares ${sizeBytes}`,
       );
     }
-    const file = await store.getFile(name.key);
-    // Only an existing file may keep a name v2 no longer lets anyone create.
-    if (!file) requirePortable(name);
+    const found = await store.getFileAndRules(name.key);
+    const access = accessOf(this.context, caller, found.book);
+    const file = found.file && sees(access, found.file) ? found.file : null;
+    if (file) {
+      requireRole(access, 'programmers', 'checking in');
+      requireWrite(access, file.key, file.name);
+    } else {
+      // Only an existing file may keep a name v2 no longer lets anyone create.
+      requirePortable(name);
+      requireCreatable(access, name, 'adding a file');
+    }
     const issuedAt = this.context.clock();
     const now = issuedAt.toISOString();
     const lock = file ? callersLock(file, caller, now) : null;
@@ -97,12 +114,19 @@ export class CheckIns {
   ): Promise<CheckInResult> {
     for (let attempt = 1; ; attempt++) {
       const now = this.context.clock().toISOString();
-      const { upload, file } = await this.context.store.getUploadWithFile(uploadId, name.key);
+      const { upload, file, book } = await this.context.store.getUploadWithFile(uploadId, name.key);
+      const access = accessOf(this.context, caller, book);
       const stagedUntil = upload && secondsLater(new Date(upload.expiresAt), STAGED_UPLOAD_GRACE_SECONDS);
       if (!upload || upload.key !== name.key || upload.user !== caller.user || (stagedUntil ?? '') < now) {
         throw notFound(`no upload ${uploadId} of yours for ${name.name}`);
       }
       if (upload.committedVersion !== null) return this.committedResult(upload, file, now);
+      // The rules as they are now decide, not as they were when the bytes were staged.
+      if (upload.lockId === null) requireCreatable(access, name, 'adding a file');
+      else if (file && sees(access, file)) {
+        requireRole(access, 'programmers', 'checking in');
+        requireWrite(access, file.key, file.name);
+      }
       if (upload.lockId === null) {
         if (file) throw alreadyExists(file.name);
       } else if (!file || file.fileId !== upload.fileId || activeLock(file, now)?.lockId !== upload.lockId) {
@@ -131,12 +155,15 @@ export class CheckIns {
   ): Promise<CheckInResult> {
     for (let attempt = 1; ; attempt++) {
       const now = this.context.clock().toISOString();
-      const file = await requireFile(this.context, name);
+      // In the contract's order: 400 (nothing to revert), 404 (no such version), then 403.
+      const { file, access } = await visibleFile(this.context, caller, name);
       if (fromVersion === file.version) {
         throw badRequest(`version ${fromVersion} is already the latest of ${file.name}: nothing to revert`);
       }
       const earlier = await this.context.store.getVersion(file.fileId, fromVersion);
       if (!earlier) throw notFound(`${file.name} has no version ${fromVersion}`);
+      requireRole(access, 'programmers', 'reverting');
+      requireWrite(access, file.key, file.name);
       callersLock(file, caller, now);
       const message = request.message || `reverted to version ${fromVersion}`;
       const result = await this.commit(caller, file, null, { ...request, message }, now, {
@@ -174,6 +201,8 @@ export class CheckIns {
       modifiedAt: now,
       modifiedBy: caller.user,
       lock: keptLock,
+      // A check-in never changes what is released.
+      released: expected?.released ?? null,
     };
     const lockId = expected?.lock?.lockId ?? createdLock?.lockId ?? null;
     const version: VersionRecord = {
@@ -186,6 +215,7 @@ export class CheckIns {
       user: caller.user,
       message: request.message,
       lockId,
+      releases: [],
     };
     const entries: AuditRecord[] = [
       checkedIn(this.context, file, {
@@ -248,10 +278,11 @@ export class CheckIns {
 
   /** A check-in without new bytes: the caller's lock ends, the version stays. */
   private async releaseOnly(caller: Caller, name: FileName, message: string): Promise<CheckInResult> {
-    let file: FileRecord | null = await requireFile(this.context, name);
+    const found = await changeableFile(this.context, caller, name, 'checking in');
+    let file: FileRecord | null = found.file;
     for (let attempt = 1; ; attempt++) {
       const now = this.context.clock().toISOString();
-      if (!file) throw noSuchFile(name);
+      if (!file || !sees(found.access, file)) throw noSuchFile(name);
       const held = activeLock(file, now);
       if (!held) throw notLocked(file.name);
       if (held.user !== caller.user) throw locked(lockView(file.name, held));

@@ -6,7 +6,7 @@ import type { EventDetails, EventType, VaultEvent } from '../events';
 import type { CoreContext } from './context';
 import type { AuditRecord, FileRecord } from './records';
 
-const entry = <T extends EventType>(
+const entry = <T extends Exclude<EventType, 'RuleChanged'>>(
   context: CoreContext,
   type: T,
   at: string,
@@ -105,6 +105,46 @@ export const restored = (context: CoreContext, file: FileRecord, change: { user:
     version: file.version,
     fileId: file.fileId,
   });
+
+export const fileReleased = (
+  context: CoreContext,
+  file: FileRecord,
+  change: { user: string; version: number; message: string; at: string },
+) =>
+  entry(context, 'FileReleased', change.at, {
+    name: file.name,
+    user: change.user,
+    version: change.version,
+    message: change.message,
+    fileId: file.fileId,
+  });
+
+export const releaseWithdrawn = (
+  context: CoreContext,
+  file: FileRecord,
+  change: { user: string; version: number; message: string; at: string },
+) =>
+  entry(context, 'ReleaseWithdrawn', change.at, {
+    name: file.name,
+    user: change.user,
+    version: change.version,
+    message: change.message,
+    fileId: file.fileId,
+  });
+
+/** A rule's entry belongs to no file: its name is the rule's prefix. */
+export const ruleChanged = (
+  context: CoreContext,
+  change: { prefix: string; user: string; read: string[] | null; write: string[] | null; at: string },
+): AuditRecord<'RuleChanged'> => ({
+  entryId: context.newId(),
+  type: 'RuleChanged',
+  at: change.at,
+  user: change.user,
+  name: change.prefix,
+  fileId: null,
+  details: { prefix: change.prefix, user: change.user, read: change.read, write: change.write },
+});
 
 /** The event an entry stands for: its id is the entry's, on every delivery. */
 export const eventOf = (record: AuditRecord): VaultEvent =>

@@ -8,10 +8,19 @@ import type { Caller, Page, Trashed, VaultFile } from '../model';
 import { type FileName, requirePortable } from '../names';
 import { type CoreContext, MAX_ATTEMPTS } from './context';
 import { deleted, moved, restored } from './entries';
-import { noSuchFile, requireFile } from './files';
 import { folderChanges } from './folders';
+import {
+  accessOf,
+  changeableFile,
+  listingAccess,
+  requireCreatable,
+  requireRole,
+  requireWrite,
+  sees,
+} from './guard';
 import { callersLock } from './locks';
 import type { FileRecord, TrashedRecord } from './records';
+import { noSuchFile } from './refusals';
 import { fileView, trashedView } from './views';
 
 export class Lifecycle {
@@ -21,11 +30,15 @@ export class Lifecycle {
   async move(caller: Caller, name: FileName, to: FileName, message: string): Promise<VaultFile> {
     requirePortable(to);
     if (to.name === name.name) throw badRequest(`to is ${name.name} already: nothing to move`);
-    let file: FileRecord | null = await requireFile(this.context, name);
+    const found = await changeableFile(this.context, caller, name, 'moving');
+    const { access } = found;
+    let file: FileRecord | null = found.file;
     for (let attempt = 1; ; attempt++) {
       const now = this.context.clock().toISOString();
-      if (!file) throw noSuchFile(name);
+      if (!file || !sees(access, file)) throw noSuchFile(name);
       if (to.name === file.name) throw badRequest(`to is ${file.name} already: nothing to move`);
+      requireWrite(access, file.key, file.name);
+      requireCreatable(access, to, 'moving');
       callersLock(file, caller, now);
       const movedFile: FileRecord = { ...file, key: to.key, name: to.name };
       const result = await this.context.store.moveFile({
@@ -44,10 +57,12 @@ export class Lifecycle {
 
   /** Deletes the caller's checked-out file to the trash, releasing the lock; the name is free again. */
   async delete(caller: Caller, name: FileName, message: string): Promise<Trashed> {
-    let file: FileRecord | null = await requireFile(this.context, name);
+    const found = await changeableFile(this.context, caller, name, 'deleting');
+    let file: FileRecord | null = found.file;
     for (let attempt = 1; ; attempt++) {
       const now = this.context.clock().toISOString();
-      if (!file) throw noSuchFile(name);
+      if (!file || !sees(found.access, file)) throw noSuchFile(name);
+      requireWrite(found.access, file.key, file.name);
       callersLock(file, caller, now);
       const trashed: TrashedRecord = {
         file: { ...file, lock: null },
@@ -71,8 +86,11 @@ export class Lifecycle {
   /** Brings a deleted file back, available, under its old name or `as`. */
   async restore(caller: Caller, fileId: string, as: FileName | null): Promise<VaultFile> {
     if (as) requirePortable(as);
-    const trashed = await this.context.store.getTrashed(fileId);
-    if (!trashed) throw notFound(`no file ${fileId} in the trash`);
+    const found = await this.context.store.getTrashedAndRules(fileId);
+    const access = accessOf(this.context, caller, found.book);
+    const trashed = found.trashed;
+    if (!trashed || !access.mayRead(trashed.file.key)) throw notFound(`no file ${fileId} in the trash`);
+    requireRole(access, 'programmers', 'restoring');
     const now = this.context.clock().toISOString();
     const file: FileRecord = {
       ...trashed.file,
@@ -80,6 +98,7 @@ export class Lifecycle {
       name: as?.name ?? trashed.file.name,
       lock: null,
     };
+    requireCreatable(access, file, 'restoring');
     const result = await this.context.store.restoreFile({
       trashed,
       file,
@@ -91,8 +110,14 @@ export class Lifecycle {
     throw notFound(`no file ${fileId} in the trash`);
   }
 
-  async trash(prefix: string, limit: number, cursor: string | null): Promise<Page<Trashed>> {
+  /** Deleted files the caller may read, newest deletion first (a hidden one is skipped within the page). */
+  async trash(caller: Caller, prefix: string, limit: number, cursor: string | null): Promise<Page<Trashed>> {
+    const access = await listingAccess(this.context, caller);
+    requireRole(access, 'programmers', 'the trash');
     const page = await this.context.store.listTrash(prefix, limit, cursor);
-    return { items: page.items.map(trashedView), nextCursor: page.nextCursor };
+    return {
+      items: page.items.filter((item) => access.mayRead(item.file.key)).map(trashedView),
+      nextCursor: page.nextCursor,
+    };
   }
 }

@@ -4,8 +4,10 @@ import type { Caller, Lock, Page, VaultFile } from '../model';
 import type { FileName } from '../names';
 import { type CoreContext, MAX_ATTEMPTS, newLock } from './context';
 import { checkedOut, lockBroken, lockReleased } from './entries';
-import { noSuchFile, requireFile } from './files';
+import { changeableFile, listingAccess, requireRole, requireWrite, sees, visibleFile } from './guard';
+import { prefixEnd } from './permissions';
 import type { FileRecord, LockRecord } from './records';
+import { noSuchFile } from './refusals';
 import { activeLock, fileView, lockView } from './views';
 
 /** The caller's unexpired lock on `file`, or the 409 that says why there is none (NOT_LOCKED / LOCKED). */
@@ -19,12 +21,18 @@ export const callersLock = (file: FileRecord, caller: Caller, now: string): Lock
 export class Locks {
   constructor(private readonly context: CoreContext) {}
 
-  async list(query: { user: string | null; limit: number; cursor: string | null }): Promise<Page<Lock>> {
+  /** Who has what, of the files the caller may see: hidden folders are never read. */
+  async list(
+    caller: Caller,
+    query: { user: string | null; limit: number; cursor: string | null },
+  ): Promise<Page<Lock>> {
+    const access = await listingAccess(this.context, caller);
     const now = this.context.clock().toISOString();
-    const page = await this.context.store.listLocks({ ...query, now });
+    const ranges = access.readableRanges('', prefixEnd(''));
+    const page = await this.context.store.listLocks({ ...query, ranges, now });
     const items = page.items.flatMap((record) => {
       const lock = activeLock(record, now);
-      return lock ? [lockView(record.name, lock)] : [];
+      return lock && sees(access, record) ? [lockView(record.name, lock)] : [];
     });
     return { items, nextCursor: page.nextCursor };
   }
@@ -35,11 +43,15 @@ export class Locks {
     name: FileName,
     message: string,
   ): Promise<{ created: boolean; lock: Lock; file: VaultFile }> {
-    let file: FileRecord | null = await requireFile(this.context, name);
+    const found = await changeableFile(this.context, caller, name, 'checking out');
+    const { access } = found;
+    let file: FileRecord | null = found.file;
     for (let attempt = 1; ; attempt++) {
       const issuedAt = this.context.clock();
       const now = issuedAt.toISOString();
-      if (!file) throw noSuchFile(name);
+      // A lost race may have put another file under this name: the same rules decide for it.
+      if (!file || !sees(access, file)) throw noSuchFile(name);
+      requireWrite(access, file.key, file.name);
       const held = activeLock(file, now);
       if (held?.user === caller.user) {
         return { created: false, lock: lockView(file.name, held), file: fileView(file, now) };
@@ -63,14 +75,18 @@ export class Locks {
 
   /** An owner undoes a checkout; an admin with `force` breaks anyone's lock. */
   async release(caller: Caller, name: FileName, force: boolean): Promise<Lock> {
-    let file: FileRecord | null = await requireFile(this.context, name);
+    const found = await visibleFile(this.context, caller, name);
+    const { access } = found;
+    let file: FileRecord | null = found.file;
     for (let attempt = 1; ; attempt++) {
       const now = this.context.clock().toISOString();
-      if (!file) throw noSuchFile(name);
+      if (!file || !sees(access, file)) throw noSuchFile(name);
+      requireRole(access, 'programmers', 'undoing a checkout');
       const held = activeLock(file, now);
       if (!held) throw notLocked(file.name);
       let entry: ReturnType<typeof lockReleased> | ReturnType<typeof lockBroken>;
       if (held.user === caller.user) {
+        requireWrite(access, file.key, file.name);
         entry = lockReleased(this.context, file, held.lockId, now);
       } else {
         if (!force) {
@@ -78,7 +94,7 @@ export class Locks {
             `${file.name} is checked out by ${held.user}; an admin can break the lock with force=true`,
           );
         }
-        if (!caller.isAdmin) throw forbidden("only admins can break another user's lock");
+        if (!access.isAdmin) throw forbidden("only admins can break another user's lock");
         // Break exactly the lock we saw, so a lock taken meanwhile is never broken unseen.
         entry = lockBroken(this.context, file, {
           admin: caller.user,

@@ -4,13 +4,15 @@
  * (`aws/dynamodb/vault-store.ts`, `aws/s3-file-store.ts`) implement it; tests point them at emulators.
  */
 import type { Readable } from 'node:stream';
-import type { FileStatus, Page } from '../model';
+import type { FileStatus, Page, Rule } from '../model';
+import type { KeyRange, RuleBook } from './permissions';
 import type {
   AuditRecord,
   FileRecord,
   FolderChange,
   FolderRecord,
   LockRecord,
+  ReleaseRecord,
   TrashedRecord,
   UploadRecord,
   VersionRecord,
@@ -21,13 +23,19 @@ export interface ListFilesQuery {
   prefix: string;
   /** Only the files directly in the folder `prefix`, not those in its sub-folders. */
   directOnly: boolean;
+  /** The key ranges the caller may read, in order: nothing outside them is read. */
+  ranges: KeyRange[];
   status: FileStatus | null;
+  /** Only files with a version released. */
+  releasedOnly: boolean;
   limit: number;
   cursor: string | null;
   now: string;
 }
 
 export interface ListLocksQuery {
+  /** The key ranges the caller may read, in order. */
+  ranges: KeyRange[];
   user: string | null;
   limit: number;
   cursor: string | null;
@@ -116,14 +124,40 @@ export type RestoreResult =
   | { committed: false; targetTaken: FileRecord }
   | { committed: false; notInTrash: true };
 
+export interface RuleChange {
+  /** The rules as read: the change commits only if they are still these. */
+  book: RuleBook;
+  /** The prefix key and the rule set on it, or null to remove it. */
+  key: string;
+  rule: Rule | null;
+  entry: AuditRecord;
+}
+
+export interface NewRelease {
+  /** The file as read: the release commits only if its release is still the one read. */
+  file: FileRecord;
+  /** The release in force afterwards; null for a withdrawal. */
+  release: ReleaseRecord | null;
+  /** The versions whose release lists change, with the lists as read and as they become. */
+  versions: { fileId: string; version: number; before: ReleaseRecord[]; after: ReleaseRecord[] }[];
+  entry: AuditRecord;
+}
+
 export interface VaultStore {
   getFile(key: string): Promise<FileRecord | null>;
+  /** The file under `key` and the folder rules, read together, strongly consistent. */
+  getFileAndRules(key: string): Promise<{ file: FileRecord | null; book: RuleBook }>;
+  getRules(): Promise<RuleBook>;
+  /** Sets or removes one folder rule, if the rules are still as read, with its audit entry. */
+  changeRule(change: RuleChange): Promise<Committed | { committed: false }>;
+  /** Releases a version, or withdraws the release, with the entry: one transaction. */
+  changeRelease(change: NewRelease): Promise<Committed | FileChanged>;
   listFiles(query: ListFilesQuery): Promise<Page<FileRecord>>;
   getVersion(fileId: string, version: number): Promise<VersionRecord | null>;
   listVersions(fileId: string, limit: number, cursor: string | null): Promise<Page<VersionRecord>>;
   listLocks(query: ListLocksQuery): Promise<Page<FileRecord>>;
   listFolders(parentKey: string, limit: number, cursor: string | null): Promise<Page<FolderRecord>>;
-  getTrashed(fileId: string): Promise<TrashedRecord | null>;
+  getTrashedAndRules(fileId: string): Promise<{ trashed: TrashedRecord | null; book: RuleBook }>;
   listTrash(prefix: string, limit: number, cursor: string | null): Promise<Page<TrashedRecord>>;
   /** The file that most recently left this name (moved away or deleted), if any. */
   formerFileId(key: string): Promise<string | null>;
@@ -134,11 +168,11 @@ export interface VaultStore {
   /** Ends the lock `lockId` (undo, break, or a check-in without new bytes). */
   releaseLock(change: LockEnd): Promise<Committed | FileChanged>;
   putUpload(upload: UploadRecord, ttlEpochSeconds: number): Promise<void>;
-  /** The upload and the file under `key`, read together and strongly consistent. */
+  /** The upload, the file under `key` and the folder rules, read together and strongly consistent. */
   getUploadWithFile(
     uploadId: string,
     key: string,
-  ): Promise<{ upload: UploadRecord | null; file: FileRecord | null }>;
+  ): Promise<{ upload: UploadRecord | null; file: FileRecord | null; book: RuleBook }>;
   /** Commits a version: file, version, upload (if any), entries and folder counts in one transaction. */
   commitVersion(change: NewVersion): Promise<NewVersionResult>;
   moveFile(change: Move): Promise<MoveResult>;

@@ -23,6 +23,19 @@ export interface FileRecord {
   modifiedBy: string;
   /** The lock as stored: it may have expired, which the core decides with the clock. */
   lock: LockRecord | null;
+  /** The release in force (never withdrawn), if any. */
+  released: ReleaseRecord | null;
+}
+
+/** One release of a version; a withdrawal (or the next release) fills the `withdrawn…` fields. */
+export interface ReleaseRecord {
+  version: number;
+  releasedAt: string;
+  releasedBy: string;
+  message: string;
+  withdrawnAt: string | null;
+  withdrawnBy: string | null;
+  withdrawMessage: string | null;
 }
 
 export interface VersionRecord {
@@ -37,6 +50,8 @@ export interface VersionRecord {
   message: string;
   /** The lock the version was checked in under; null for a new file checked in without keeping a lock. */
   lockId: string | null;
+  /** Every release of this version, newest first. */
+  releases: ReleaseRecord[];
 }
 
 export interface UploadRecord {

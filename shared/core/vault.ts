@@ -6,11 +6,13 @@ import { randomUUID } from 'node:crypto';
 import type { VaultConfig } from '../config';
 import { Audit } from './audit';
 import { CheckIns } from './checkins';
-import type { CoreContext } from './context';
+import { type CoreContext, RuleCache } from './context';
 import { Files } from './files';
 import { Lifecycle } from './lifecycle';
 import { Locks } from './locks';
 import type { FileStore, VaultStore } from './ports';
+import { Releases } from './releases';
+import { Rules } from './rules';
 
 export interface VaultDependencies {
   config: VaultConfig;
@@ -27,6 +29,8 @@ export class Vault {
   readonly checkins: CheckIns;
   readonly lifecycle: Lifecycle;
   readonly audit: Audit;
+  readonly releases: Releases;
+  readonly rules: Rules;
 
   constructor(dependencies: VaultDependencies) {
     const context: CoreContext = {
@@ -35,6 +39,7 @@ export class Vault {
       blobs: dependencies.blobs,
       clock: dependencies.clock ?? (() => new Date()),
       newId: dependencies.newId ?? randomUUID,
+      rules: new RuleCache(() => dependencies.store.getRules()),
     };
     this.config = context.config;
     this.files = new Files(context);
@@ -42,6 +47,8 @@ export class Vault {
     this.checkins = new CheckIns(context);
     this.lifecycle = new Lifecycle(context);
     this.audit = new Audit(context);
+    this.releases = new Releases(context);
+    this.rules = new Rules(context);
   }
 
   get extensions(): readonly string[] {

@@ -33,7 +33,7 @@ export const fileView = (record: FileRecord, now: string): VaultFile => {
     modifiedBy: record.modifiedBy,
     status: lock ? 'checked_out' : 'available',
     lock: lock && lockView(record.name, lock),
-    released: null,
+    released: record.released && { ...record.released },
   };
 };
 
@@ -46,6 +46,7 @@ export const versionView = (record: VersionRecord, currentName: string): Version
   createdAt: record.createdAt,
   user: record.user,
   message: record.message,
+  releases: record.releases.map((release) => ({ ...release })),
 });
 
 export const trashedView = (record: TrashedRecord): Trashed => ({

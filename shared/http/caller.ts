@@ -2,7 +2,6 @@ import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import { unauthorized } from '../errors';
 import type { Caller } from '../model';
 
-export const ADMIN_GROUP = 'admins';
 const USER_CLAIMS = ['username', 'cognito:username', 'sub'] as const;
 
 /** API Gateway flattens an array claim into a string such as "[admins planners]". */
@@ -22,5 +21,5 @@ export const callerFromEvent = (event: APIGatewayProxyEventV2WithJWTAuthorizer):
     (value): value is string => typeof value === 'string' && value.trim() !== '',
   );
   if (!user) throw unauthorized('a valid bearer token naming a user is required');
-  return { user, isAdmin: groupsOf(claims['cognito:groups']).includes(ADMIN_GROUP) };
+  return { user, groups: groupsOf(claims['cognito:groups']) };
 };

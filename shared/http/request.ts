@@ -2,7 +2,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import * as z from 'zod';
 import { badRequest, payloadTooLarge } from '../errors';
-import { type FileName, parseFileName } from '../names';
+import { type FileName, type FolderPrefix, parseFileName, parseFolderPrefix } from '../names';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -61,6 +61,16 @@ export const parsePathFileId = (event: APIGatewayProxyEventV2): string => {
   return raw;
 };
 
+/**
+ * The `{prefix}` of the rules routes: a folder prefix ending in "/" (the one empty segment a path
+ * may hold, at its end); the root "" has no rule (a rule on every file is the role itself).
+ */
+export const parsePathPrefix = (event: APIGatewayProxyEventV2): FolderPrefix => {
+  const raw = event.pathParameters?.prefix ?? '';
+  if (raw === '') throw badRequest('a folder prefix ending in "/" is required in the path');
+  return parseFolderPrefix(raw);
+};
+
 /** An ISO-8601 date or UTC/offset time, as a query value; normalised to the form times are stored in. */
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
 
@@ -80,6 +90,21 @@ export const fields = {
     .regex(/^\d+$/, 'must be an integer of at least 1')
     .transform(Number)
     .refine((version) => version >= 1, 'must be an integer of at least 1'),
+  /** A message that must say something: why a version is released, or withdrawn. */
+  requiredMessage: z
+    .string()
+    .refine((text) => text.trim() !== '', 'is required: say why')
+    .refine((text) => [...text].length <= 1000, 'must be at most 1000 characters')
+    .refine((text) => text.isWellFormed(), 'must be valid Unicode'),
+  /** A rule's group list: Cognito group names, or "*" for every signed-in user. */
+  groups: z
+    .array(
+      z
+        .string()
+        .regex(/^(\*|[\p{L}\p{M}\p{S}\p{N}\p{P}]{1,128})$/u, 'must be a group name (no spaces) or "*"'),
+    )
+    .max(100, 'must name at most 100 groups')
+    .refine((groups) => new Set(groups).size === groups.length, 'must not name a group twice'),
   /** A version number in a JSON body. */
   versionNumber: z
     .number()

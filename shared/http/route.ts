@@ -80,7 +80,7 @@ const route = (authenticated: boolean, logic: (event: HttpEvent, caller: Caller)
     .use(requestLog())
     .handler(async (event) => {
       // Nobody is identified on a public route; its logic never sees a caller.
-      const caller = authenticated ? callerFromEvent(event) : { user: '', isAdmin: false };
+      const caller = authenticated ? callerFromEvent(event) : { user: '', groups: [] };
       return jsonResponse(await logic(event, caller));
     });
 

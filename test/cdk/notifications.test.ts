@@ -10,17 +10,27 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import type { CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
-import { auditToItem, fileToItem, type Item, uploadToItem, versionToItem } from '#shared/aws/dynamodb/items';
+import {
+  auditToItem,
+  fileToItem,
+  type Item,
+  rulesToItem,
+  uploadToItem,
+  versionToItem,
+} from '#shared/aws/dynamodb/items';
 import { eventFromChange, type TableChange } from '#shared/aws/dynamodb/stream-changes';
 import type { CoreContext } from '#shared/core/context';
 import {
   checkedIn,
   checkedOut,
   deleted,
+  fileReleased,
   lockBroken,
   lockReleased,
   moved,
+  releaseWithdrawn,
   restored,
+  ruleChanged,
 } from '#shared/core/entries';
 import type { AuditRecord, FileRecord } from '#shared/core/records';
 import { EVENT_TYPES } from '#shared/events';
@@ -225,6 +235,7 @@ describe('Notify', () => {
       modifiedAt: at,
       modifiedBy: 'prog1',
       lock: { user: 'prog2', lockId: 'L1', acquiredAt: at, message: 'fixing post', expiresAt: null },
+      released: null,
     };
     const entry = (record: AuditRecord): Item => auditToItem(record, 0);
     const version = versionToItem({
@@ -237,6 +248,7 @@ describe('Notify', () => {
       user: 'prog2',
       message: 'new roughing toolpath',
       lockId: 'L1',
+      releases: [],
     });
     const upload = uploadToItem(
       {
@@ -266,7 +278,21 @@ describe('Notify', () => {
       ['a move', entry(moved(context, plate, { ...plate, name: 'plates/A.mcam' }, change))],
       ['a delete', entry(deleted(context, plate, change))],
       ['a restore', entry(restored(context, plate, change))],
+      ['a release', entry(fileReleased(context, plate, { ...change, user: 'lead1', version: 4 }))],
+      ['a withdrawal', entry(releaseWithdrawn(context, plate, { ...change, user: 'lead1', version: 4 }))],
+      [
+        'a rule set',
+        entry(ruleChanged(context, { prefix: 'customers/', user: 'boss', read: ['leads'], write: [], at })),
+      ],
+      [
+        'a rule removed',
+        entry(ruleChanged(context, { prefix: 'customers/', user: 'boss', read: null, write: null, at })),
+      ],
     ];
+    const rules = rulesToItem({
+      version: 1,
+      rules: new Map([['customers/', { prefix: 'customers/', read: ['leads'], write: [] }]]),
+    });
     const others: [string, TableChange['eventName'], Item | undefined][] = [
       ['a file item put', 'INSERT', fileToItem(plate)],
       ['a file item changed', 'MODIFY', fileToItem({ ...plate, lock: null })],
@@ -275,6 +301,8 @@ describe('Notify', () => {
       ['an upload staged', 'INSERT', upload],
       ['an upload committed', 'MODIFY', { ...upload, committedVersion: 4 }],
       ['an upload expired by TTL', 'REMOVE', undefined],
+      ['the folder rules put', 'INSERT', rules],
+      ['the folder rules changed', 'MODIFY', { ...rules, version: 2 }],
       ['an audit entry modified (never happens)', 'MODIFY', entry(checkedOut(context, plate, at))],
     ];
 

@@ -1,5 +1,6 @@
 /** The deployment's settings: defaults, both context forms (command line and cdk.json), and refusals. */
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { loadConfig } from '#shared/config';
 import { readSettings, SettingsError, vaultEnvironment } from '../../infra/cdk/settings';
 
 const settingsFrom = (context: Record<string, unknown>) => readSettings((key) => context[key]);
@@ -21,6 +22,8 @@ test('defaults: a local web origin, .mcam, 15-minute URLs, locks that never expi
     refreshTokenValidityDays: 30,
     notifyEmails: [],
     webhook: false,
+    defaultRole: 'programmers',
+    releaseFourEyes: false,
   });
 });
 
@@ -35,6 +38,8 @@ test('command-line strings and cdk.json values mean the same', () => {
     refreshTokenValidityDays: '7',
     notifyEmails: 'team@example.com, Team@example.com,lead@example.com',
     webhook: 'TRUE',
+    defaultRole: ' operators ',
+    releaseFourEyes: 'true',
   });
   const fromJson = settingsFrom({
     webOrigin: 'https://vault.example.com',
@@ -46,6 +51,8 @@ test('command-line strings and cdk.json values mean the same', () => {
     refreshTokenValidityDays: 7,
     notifyEmails: ['team@example.com', 'lead@example.com'],
     webhook: true,
+    defaultRole: 'operators',
+    releaseFourEyes: true,
   });
   expect(fromCli).toEqual(fromJson);
   expect(fromCli).toMatchObject({
@@ -55,6 +62,8 @@ test('command-line strings and cdk.json values mean the same', () => {
     notifyEmails: ['team@example.com', 'lead@example.com'],
     refreshTokenValidityDays: 7,
     webhook: true,
+    defaultRole: 'operators',
+    releaseFourEyes: true,
   });
   expect(settingsFrom({ webhook: 'false' }).webhook).toBe(false);
 });
@@ -81,6 +90,9 @@ test.each([
   ['refreshTokenValidityDays', '0', /1 to 3650/],
   ['refreshTokenValidityDays', 3651, /1 to 3650/],
   ['stackName', '1stack', /stack name/],
+  ['defaultRole', 'admins', /one of programmers, operators, none/],
+  ['defaultRole', 'Operators', /one of programmers, operators, none/],
+  ['releaseFourEyes', 'on', /true or false/],
 ])('refuses %s = %p, naming the key', (key, value, problem) => {
   const attempt = () => settingsFrom({ [key]: value });
   expect(attempt).toThrow(SettingsError);
@@ -88,7 +100,7 @@ test.each([
   expect(attempt).toThrow(problem);
 });
 
-test('the functions’ environment leaves the lock lifetime out unless one is set', () => {
+test('the functions’ environment carries the role and release settings, and leaves the lock lifetime out unless one is set', () => {
   const resources = { table: 'table', bucket: 'bucket' };
   expect(vaultEnvironment(settingsFrom({}), resources)).toEqual({
     CAMVAULT_TABLE: 'table',
@@ -96,8 +108,12 @@ test('the functions’ environment leaves the lock lifetime out unless one is se
     CAMVAULT_EXTENSIONS: '.mcam',
     CAMVAULT_URL_TTL_SECONDS: '900',
     CAMVAULT_MAX_UPLOAD_BYTES: String(5 * 1024 ** 3),
+    CAMVAULT_DEFAULT_ROLE: 'programmers',
+    CAMVAULT_RELEASE_FOUR_EYES: 'false',
   });
   expect(vaultEnvironment(settingsFrom({ lockTtlSeconds: 60 }), resources)).toMatchObject({
     CAMVAULT_LOCK_TTL_SECONDS: '60',
   });
+  const shop = vaultEnvironment(settingsFrom({ defaultRole: 'none', releaseFourEyes: true }), resources);
+  expect(loadConfig(shop)).toMatchObject({ defaultRole: 'none', releaseFourEyes: true });
 });

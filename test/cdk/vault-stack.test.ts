@@ -24,6 +24,8 @@ const CONTEXT = {
   urlTtlSeconds: '600',
   lockTtlSeconds: 86_400,
   maxUploadBytes: '1073741824',
+  defaultRole: 'operators',
+  releaseFourEyes: 'true',
   adminEmails: ['lead@example.com', 'second@example.com'],
   logLevel: 'debug',
   logRetentionDays: 30,
@@ -117,7 +119,7 @@ describe('the HTTP API', () => {
       .flatMap(([path, operations]) =>
         Object.entries(operations).map(([method, operation]) => {
           // The contract's `{name}` is a whole remaining path, slashes included: API Gateway's `{name+}`.
-          const routeKey = `${method.toUpperCase()} ${path.replace('{name}', '{name+}')}`;
+          const routeKey = `${method.toUpperCase()} ${path.replace(/\{(name|prefix)\}/, '{$1+}')}`;
           return `${routeKey} ${operation.security?.length === 0 ? 'NONE' : 'JWT'}`;
         }),
       )
@@ -343,6 +345,8 @@ describe('the functions', () => {
         urlTtlSeconds: 600,
         lockTtlSeconds: 86_400,
         maxUploadBytes: 1_073_741_824,
+        defaultRole: 'operators',
+        releaseFourEyes: true,
       });
     },
   );

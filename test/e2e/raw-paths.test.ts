@@ -66,6 +66,9 @@ const PATHS_THAT_NAME_NO_FILE: [method: string, path: string][] = [
   ['GET', '/files/a%E2%80%A8b.mcam'],
   ['GET', '/versions/a%E2%80%A9b.mcam'],
   ['POST', '/checkout/a%E2%80%A8b.mcam'],
+  ['PUT', '/rules/x/../'],
+  ['DELETE', '/rules/x/%2E%2E/'],
+  ['POST', '/release/x/./y.mcam'],
 ];
 
 const fileY = async () => (await server.as('auditor').get('/files/y.mcam')).body;
@@ -117,7 +120,7 @@ describe('names Windows cannot hold', () => {
   beforeAll(async () => {
     // A file created under v1, which accepted the name: staged and checked in through the core.
     const vault = vaultFromEnvironment();
-    const bob = { user: 'bob', isAdmin: false };
+    const bob = { user: 'bob', groups: [] };
     const bytes = Buffer.from('legacy v1');
     const name = parseFileName(LEGACY, vault.extensions);
     expect(name.portabilityProblem).toMatch(/"#"/);

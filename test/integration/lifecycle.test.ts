@@ -4,8 +4,8 @@ import type { Caller } from '#shared/model';
 import { parseFileName } from '#shared/names';
 import { createTestVault } from '../support/emulators';
 
-const alice: Caller = { user: 'alice', isAdmin: false };
-const bob: Caller = { user: 'bob', isAdmin: false };
+const alice: Caller = { user: 'alice', groups: [] };
+const bob: Caller = { user: 'bob', groups: [] };
 const name = (raw: string) => parseFileName(raw, ['.mcam']);
 const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
@@ -29,7 +29,10 @@ const commit = async (caller: Caller, raw: string, content: string, keepLock = f
 };
 const checkout = (caller: Caller, raw: string) => setup.vault.locks.checkout(caller, name(raw), '');
 const folders = async (prefix: string) =>
-  (await setup.vault.files.folders(prefix, 100, null)).items.map((folder) => [folder.prefix, folder.files]);
+  (await setup.vault.files.folders(alice, prefix, 100, null)).items.map((folder) => [
+    folder.prefix,
+    folder.files,
+  ]);
 const code = (promise: Promise<unknown>) =>
   promise.then(
     () => 'ok',
@@ -41,7 +44,7 @@ describe('moving', () => {
     await commit(alice, 'moves/src/Plate.mcam', 'v1');
     await checkout(alice, 'moves/src/Plate.mcam');
     await commit(alice, 'moves/src/Plate.mcam', 'v2', true);
-    const before = await setup.vault.files.get(name('moves/src/Plate.mcam'));
+    const before = await setup.vault.files.get(alice, name('moves/src/Plate.mcam'));
     const moved = await setup.vault.lifecycle.move(
       alice,
       name('moves/src/Plate.mcam'),
@@ -54,20 +57,20 @@ describe('moving', () => {
       version: 2,
       lock: { lockId: before.lock?.lockId, user: 'alice', name: 'moves/dst/Plate B.mcam' },
     });
-    expect(await code(setup.vault.files.get(name('moves/src/Plate.mcam')))).toBe('NOT_FOUND');
-    const versions = await setup.vault.files.versions(name('moves/dst/plate b.mcam'), 10, null);
+    expect(await code(setup.vault.files.get(alice, name('moves/src/Plate.mcam')))).toBe('NOT_FOUND');
+    const versions = await setup.vault.files.versions(alice, name('moves/dst/plate b.mcam'), 10, null);
     expect(versions.items.map((version) => [version.name, version.version, version.message])).toEqual([
       ['moves/dst/Plate B.mcam', 2, 'v2'],
       ['moves/dst/Plate B.mcam', 1, 'v1'],
     ]);
-    const old = await setup.vault.files.download(name('moves/dst/Plate B.mcam'), 1);
+    const old = await setup.vault.files.download(alice, name('moves/dst/Plate B.mcam'), 1);
     expect(old.sha256).toBe(sha(Buffer.from('v1')));
     // The lock went along: the holder checks in under the new name, and the version counts on.
     expect((await commit(alice, 'moves/dst/Plate B.mcam', 'v3')).version?.version).toBe(3);
     // The old name is free for a new file, with an identity of its own.
     const again = await commit(bob, 'moves/src/Plate.mcam', 'new');
     expect(again.file.fileId).not.toBe(before.fileId);
-    const history = await setup.vault.audit.list({
+    const history = await setup.vault.audit.list(alice, {
       name: name('moves/dst/Plate B.mcam'),
       user: null,
       type: null,
@@ -102,7 +105,7 @@ describe('moving', () => {
       '',
     );
     expect(renamed.name).toBe('moves/CASE.mcam');
-    expect((await setup.vault.files.get(name('moves/case.mcam'))).name).toBe('moves/CASE.mcam');
+    expect((await setup.vault.files.get(alice, name('moves/case.mcam'))).name).toBe('moves/CASE.mcam');
   });
 
   test('needs the caller’s lock and a free name', async () => {
@@ -115,7 +118,7 @@ describe('moving', () => {
     expect(await code(move(alice, 'moves/elsewhere.mcam'))).toBe('LOCKED');
     expect(await code(move(bob, 'MOVES/Taken.MCAM'))).toBe('ALREADY_EXISTS');
     expect(await code(move(bob, 'moves/free.mcam'))).toBe('BAD_REQUEST');
-    expect((await setup.vault.files.get(name('moves/free.mcam'))).lock?.user).toBe('bob');
+    expect((await setup.vault.files.get(alice, name('moves/free.mcam'))).lock?.user).toBe('bob');
   });
 });
 
@@ -132,17 +135,17 @@ describe('deleting and restoring', () => {
       deletedBy: 'alice',
       message: 'obsolete',
     });
-    expect(await code(setup.vault.files.get(name('trash/Fixture.mcam')))).toBe('NOT_FOUND');
+    expect(await code(setup.vault.files.get(alice, name('trash/Fixture.mcam')))).toBe('NOT_FOUND');
     expect(
-      (await setup.vault.locks.list({ user: 'alice', limit: 100, cursor: null })).items.map(
+      (await setup.vault.locks.list(alice, { user: 'alice', limit: 100, cursor: null })).items.map(
         (lock) => lock.name,
       ),
     ).not.toContain('trash/Fixture.mcam');
-    expect((await setup.vault.lifecycle.trash('trash/', 100, null)).items.map((item) => item.fileId)).toEqual(
-      [trashed.fileId],
-    );
+    expect(
+      (await setup.vault.lifecycle.trash(alice, 'trash/', 100, null)).items.map((item) => item.fileId),
+    ).toEqual([trashed.fileId]);
     // Its history is still found by the name it left.
-    const history = await setup.vault.audit.list({
+    const history = await setup.vault.audit.list(alice, {
       name: name('trash/fixture.mcam'),
       user: null,
       type: null,
@@ -165,9 +168,9 @@ describe('deleting and restoring', () => {
       version: 2,
       status: 'available',
     });
-    const versions = await setup.vault.files.versions(name('trash/Fixture (old).mcam'), 10, null);
+    const versions = await setup.vault.files.versions(alice, name('trash/Fixture (old).mcam'), 10, null);
     expect(versions.items.map((version) => version.message)).toEqual(['two', 'one']);
-    expect((await setup.vault.lifecycle.trash('trash/', 100, null)).items).toEqual([]);
+    expect((await setup.vault.lifecycle.trash(alice, 'trash/', 100, null)).items).toEqual([]);
     expect(await code(setup.vault.lifecycle.restore(bob, trashed.fileId, null))).toBe('NOT_FOUND');
   });
 
@@ -177,11 +180,10 @@ describe('deleting and restoring', () => {
       await checkout(alice, raw);
       await setup.vault.lifecycle.delete(alice, name(raw), '');
     }
-    expect((await setup.vault.lifecycle.trash('bin/', 100, null)).items.map((item) => item.name)).toEqual([
-      'bin/B.mcam',
-      'bin/A.mcam',
-    ]);
-    const all = (await setup.vault.lifecycle.trash('', 100, null)).items.map((item) => item.name);
+    expect(
+      (await setup.vault.lifecycle.trash(alice, 'bin/', 100, null)).items.map((item) => item.name),
+    ).toEqual(['bin/B.mcam', 'bin/A.mcam']);
+    const all = (await setup.vault.lifecycle.trash(alice, '', 100, null)).items.map((item) => item.name);
     expect(all.slice(0, 3)).toEqual(['other/C.mcam', 'bin/B.mcam', 'bin/A.mcam']);
   });
 });
@@ -205,9 +207,9 @@ describe('reverting', () => {
       message: 'reverted to version 1',
     });
     expect(reverted.file).toMatchObject({ version: 4, status: 'available' });
-    const versions = await setup.vault.files.versions(name('revert/Part.mcam'), 10, null);
+    const versions = await setup.vault.files.versions(alice, name('revert/Part.mcam'), 10, null);
     expect(versions.items.map((version) => version.version)).toEqual([4, 3, 2, 1]);
-    const link = await setup.vault.files.download(name('revert/Part.mcam'), null);
+    const link = await setup.vault.files.download(alice, name('revert/Part.mcam'), null);
     expect(Buffer.from(await (await fetch(link.url)).arrayBuffer()).toString()).toBe('first');
   });
 });
@@ -228,17 +230,19 @@ describe('folders', () => {
     ]);
     // Each folder keeps the spelling it was first created in, as names do.
     expect(await folders('shop/fixtures/')).toEqual([['shop/fixtures/vises/', 1]]);
-    const direct = await setup.vault.files.list({
+    const direct = await setup.vault.files.list(alice, {
       prefix: 'shop/fixtures/',
       directOnly: true,
+      releasedOnly: false,
       status: null,
       limit: 100,
       cursor: null,
     });
     expect(direct.items.map((file) => file.name)).toEqual(['shop/Fixtures/a.mcam', 'shop/fixtures/b.mcam']);
-    const top = await setup.vault.files.list({
+    const top = await setup.vault.files.list(alice, {
       prefix: 'shop/',
       directOnly: true,
+      releasedOnly: false,
       status: null,
       limit: 100,
       cursor: null,
@@ -260,7 +264,7 @@ describe('folders', () => {
       ['shop/Fixtures/', 2],
       ['shop/jaws/', 1],
     ]);
-    const trashedId = (await setup.vault.lifecycle.trash('shop/', 1, null)).items[0]?.fileId as string;
+    const trashedId = (await setup.vault.lifecycle.trash(alice, 'shop/', 1, null)).items[0]?.fileId as string;
     await setup.vault.lifecycle.restore(alice, trashedId, null);
     expect(await folders('shop/')).toEqual([
       ['shop/Fixtures/', 2],
@@ -275,6 +279,7 @@ describe('folders', () => {
     let cursor: string | null = null;
     do {
       const page: Awaited<ReturnType<typeof setup.vault.files.folders>> = await setup.vault.files.folders(
+        alice,
         'paged/',
         2,
         cursor,
@@ -293,18 +298,18 @@ describe('the audit trail', () => {
     await checkout(bob, 'audit/one.mcam');
     await setup.vault.locks.release(bob, name('audit/one.mcam'), false);
     const query = { name: null, user: 'bob', type: null, since: mark, until: null, limit: 1, cursor: null };
-    const first = await setup.vault.audit.list(query);
+    const first = await setup.vault.audit.list(alice, query);
     expect(first.items.map((entry) => entry.type)).toEqual(['LockReleased']);
-    const second = await setup.vault.audit.list({ ...query, cursor: first.nextCursor });
+    const second = await setup.vault.audit.list(alice, { ...query, cursor: first.nextCursor });
     expect(second.items.map((entry) => entry.type)).toEqual(['FileCheckedOut']);
-    const released = await setup.vault.audit.list({
+    const released = await setup.vault.audit.list(alice, {
       ...query,
       since: null,
       limit: 100,
       type: 'LockReleased',
     });
     expect(released.items.every((entry) => entry.type === 'LockReleased' && entry.user === 'bob')).toBe(true);
-    const before = await setup.vault.audit.list({
+    const before = await setup.vault.audit.list(alice, {
       ...query,
       since: null,
       until: mark,
@@ -312,6 +317,8 @@ describe('the audit trail', () => {
       name: name('audit/one.mcam'),
     });
     expect(before.items.map((entry) => entry.type)).toEqual(['FileCheckedIn']);
-    expect((await setup.vault.audit.list({ ...query, name: name('audit/never.mcam') })).items).toEqual([]);
+    expect((await setup.vault.audit.list(alice, { ...query, name: name('audit/never.mcam') })).items).toEqual(
+      [],
+    );
   });
 });

@@ -21,8 +21,8 @@ const fixture = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'v1-ta
   blobs: Record<string, string>;
 };
 const name = (raw: string) => parseFileName(raw, ['.mcam']);
-const bob: Caller = { user: 'bob', isAdmin: false };
-const alice: Caller = { user: 'alice', isAdmin: false };
+const bob: Caller = { user: 'bob', groups: [] };
+const alice: Caller = { user: 'alice', groups: [] };
 // The fixture's own time, a minute on: its staged upload is still in date.
 const writtenAt = Math.max(
   ...fixture.items.map((item) => Date.parse(String(item.createdAt ?? item.modifiedAt ?? 0))),
@@ -59,14 +59,24 @@ const v1Vault = async (extra: Record<string, unknown>[] = []) => {
 /** What the v2 core shows of a vault: files, each one's versions, locks and folders. */
 const view = async (vault: Awaited<ReturnType<typeof v1Vault>>['vault']) => {
   const files = (
-    await vault.files.list({ prefix: '', directOnly: false, status: null, limit: 100, cursor: null })
+    await vault.files.list(alice, {
+      prefix: '',
+      directOnly: false,
+      releasedOnly: false,
+      status: null,
+      limit: 100,
+      cursor: null,
+    })
   ).items;
   const versions = await Promise.all(
-    files.map(async (file) => (await vault.files.versions(name(file.name), 100, null)).items),
+    files.map(async (file) => (await vault.files.versions(alice, name(file.name), 100, null)).items),
   );
-  const locks = (await vault.locks.list({ user: null, limit: 100, cursor: null })).items;
+  const locks = (await vault.locks.list(alice, { user: null, limit: 100, cursor: null })).items;
   const folders = async (prefix: string) =>
-    (await vault.files.folders(prefix, 100, null)).items.map((folder) => [folder.prefix, folder.files]);
+    (await vault.files.folders(alice, prefix, 100, null)).items.map((folder) => [
+      folder.prefix,
+      folder.files,
+    ]);
   return {
     files,
     versions,
@@ -125,7 +135,7 @@ test('every v1 file, version, lock and staged upload is served by the v2 core; a
     keepLock: false,
   });
   expect(checkedIn.version).toMatchObject({ version: 2, sizeBytes: Buffer.byteLength('bracket v2') });
-  const link = await setup.vault.files.download(name('fixtures/plate a.mcam'), 1);
+  const link = await setup.vault.files.download(alice, name('fixtures/plate a.mcam'), 1);
   expect(Buffer.from(await (await fetch(link.url)).arrayBuffer()).toString()).toBe('plate v1');
   // A name v2 refuses for new files stays reachable, so it can be moved to a portable one.
   await setup.vault.locks.checkout(alice, name('parts/Plate #2.mcam'), 'rename');

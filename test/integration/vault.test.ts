@@ -4,8 +4,8 @@ import type { Caller } from '#shared/model';
 import { parseFileName } from '#shared/names';
 import { createTestVault } from '../support/emulators';
 
-const alice: Caller = { user: 'alice', isAdmin: false };
-const bob: Caller = { user: 'bob', isAdmin: false };
+const alice: Caller = { user: 'alice', groups: [] };
+const bob: Caller = { user: 'bob', groups: [] };
 const name = (raw: string) => parseFileName(raw, ['.mcam']);
 const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
@@ -43,13 +43,14 @@ describe('with CAMVAULT_LOCK_TTL_SECONDS', () => {
     await expect(vault.locks.checkout(bob, name('ttl.mcam'), '')).rejects.toMatchObject({ code: 'LOCKED' });
 
     advance(61);
-    expect(await vault.files.get(name('ttl.mcam'))).toMatchObject({ status: 'available', lock: null });
-    expect((await vault.locks.list({ user: null, limit: 10, cursor: null })).items).toEqual([]);
+    expect(await vault.files.get(alice, name('ttl.mcam'))).toMatchObject({ status: 'available', lock: null });
+    expect((await vault.locks.list(alice, { user: null, limit: 10, cursor: null })).items).toEqual([]);
     expect(
       (
-        await vault.files.list({
+        await vault.files.list(alice, {
           prefix: '',
           directOnly: false,
+          releasedOnly: false,
           status: 'available',
           limit: 10,
           cursor: null,
@@ -58,9 +59,10 @@ describe('with CAMVAULT_LOCK_TTL_SECONDS', () => {
     ).toHaveLength(1);
     expect(
       (
-        await vault.files.list({
+        await vault.files.list(alice, {
           prefix: '',
           directOnly: false,
+          releasedOnly: false,
           status: 'checked_out',
           limit: 10,
           cursor: null,
@@ -91,7 +93,7 @@ describe('with CAMVAULT_LOCK_TTL_SECONDS', () => {
         keepLock: false,
       }),
     ).rejects.toMatchObject({ code: 'LOCK_LOST' });
-    expect((await vault.files.get(name('ttl-upload.mcam'))).version).toBe(1);
+    expect((await vault.files.get(alice, name('ttl-upload.mcam'))).version).toBe(1);
   });
 });
 
@@ -123,7 +125,14 @@ describe('listings', () => {
 
   test('files are ordered by key bytes, page by page, and shown under their first spelling', async () => {
     const { all, pages } = await collect((cursor) =>
-      setup.vault.files.list({ prefix: '', directOnly: false, status: null, limit: 2, cursor }),
+      setup.vault.files.list(alice, {
+        prefix: '',
+        directOnly: false,
+        releasedOnly: false,
+        status: null,
+        limit: 2,
+        cursor,
+      }),
     );
     expect(all.map((file) => file.name)).toEqual([
       'A/one.mcam',
@@ -138,11 +147,25 @@ describe('listings', () => {
 
   test('prefix matches case-insensitively; status filters', async () => {
     const { all } = await collect((cursor) =>
-      setup.vault.files.list({ prefix: 'a/', directOnly: false, status: null, limit: 100, cursor }),
+      setup.vault.files.list(alice, {
+        prefix: 'a/',
+        directOnly: false,
+        releasedOnly: false,
+        status: null,
+        limit: 100,
+        cursor,
+      }),
     );
     expect(all.map((file) => file.name)).toEqual(['A/one.mcam', 'a/three.mcam', 'a/Ünïcode.mcam']);
     const out = await collect((cursor) =>
-      setup.vault.files.list({ prefix: '', directOnly: false, status: 'checked_out', limit: 2, cursor }),
+      setup.vault.files.list(alice, {
+        prefix: '',
+        directOnly: false,
+        releasedOnly: false,
+        status: 'checked_out',
+        limit: 2,
+        cursor,
+      }),
     );
     expect(out.all.map((file) => [file.name, file.lock?.user])).toEqual([
       ['a/three.mcam', 'alice'],
@@ -150,19 +173,30 @@ describe('listings', () => {
       ['c/five.mcam', 'bob'],
     ]);
     const free = await collect((cursor) =>
-      setup.vault.files.list({ prefix: '', directOnly: false, status: 'available', limit: 2, cursor }),
+      setup.vault.files.list(alice, {
+        prefix: '',
+        directOnly: false,
+        releasedOnly: false,
+        status: 'available',
+        limit: 2,
+        cursor,
+      }),
     );
     expect(free.all.map((file) => file.name)).toEqual(['A/one.mcam', 'a/Ünïcode.mcam', 'b/Two.mcam']);
   });
 
   test('who has what, for everyone or one user', async () => {
-    const { all } = await collect((cursor) => setup.vault.locks.list({ user: null, limit: 1, cursor }));
+    const { all } = await collect((cursor) =>
+      setup.vault.locks.list(alice, { user: null, limit: 1, cursor }),
+    );
     expect(all.map((lock) => [lock.name, lock.user])).toEqual([
       ['a/three.mcam', 'alice'],
       ['B/four.mcam', 'bob'],
       ['c/five.mcam', 'bob'],
     ]);
-    const bobs = await collect((cursor) => setup.vault.locks.list({ user: 'bob', limit: 100, cursor }));
+    const bobs = await collect((cursor) =>
+      setup.vault.locks.list(alice, { user: 'bob', limit: 100, cursor }),
+    );
     expect(bobs.all.map((lock) => lock.name)).toEqual(['B/four.mcam', 'c/five.mcam']);
   });
 
@@ -179,7 +213,7 @@ describe('listings', () => {
         keepLock: false,
       });
     }
-    const { all } = await collect((cursor) => setup.vault.files.versions(target, 2, cursor));
+    const { all } = await collect((cursor) => setup.vault.files.versions(alice, target, 2, cursor));
     expect(all.map((version) => [version.version, version.message])).toEqual([
       [5, 'v5'],
       [4, 'v4'],

@@ -26,6 +26,8 @@ export const testConfig = (overrides: Partial<VaultConfig> = {}): VaultConfig =>
   urlTtlSeconds: 900,
   lockTtlSeconds: null,
   maxUploadBytes: 5 * 1024 ** 3,
+  defaultRole: 'programmers',
+  releaseFourEyes: false,
   ...overrides,
 });
 

@@ -106,6 +106,9 @@ export const startTestServer = async (
   });
   const tokenFor = (user: string, admin = false) =>
     devToken(user, { admin, secret: TEST_JWT_SECRET, ttlSeconds: 3600 });
+  /** A token as Cognito gives a member of these groups (an array claim, as the pool's tokens carry it). */
+  const tokenWithGroups = (user: string, groups: string[]) =>
+    devToken(user, { admin: false, groups, secret: TEST_JWT_SECRET, ttlSeconds: 3600 });
   return {
     ...served,
     table,
@@ -113,6 +116,7 @@ export const startTestServer = async (
     tokenFor,
     as: (user: string, options: { admin?: boolean } = {}) =>
       new ApiClient(served.url, tokenFor(user, options.admin)),
+    inGroups: (user: string, groups: string[]) => new ApiClient(served.url, tokenWithGroups(user, groups)),
     anonymous: () => new ApiClient(served.url, null),
   };
 };

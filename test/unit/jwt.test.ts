@@ -52,3 +52,16 @@ test('dev tokens name the user, expire, and carry the admins group only when ask
   expect(plain).toEqual({ claims: expect.not.objectContaining({ 'cognito:groups': expect.anything() }) });
   if ('claims' in plain) expect(plain.claims.exp).toBeGreaterThan(Date.now() / 1000);
 });
+
+test('dev tokens carry the groups asked for, each once, admins included with admin', () => {
+  const lead = verifyToken(
+    devToken('erin', { admin: false, groups: ['leads', 'customer-a'], secret: SECRET, ttlSeconds: 60 }),
+    SECRET,
+  );
+  const both = verifyToken(
+    devToken('fay', { admin: true, groups: ['admins', 'leads'], secret: SECRET, ttlSeconds: 60 }),
+    SECRET,
+  );
+  expect(lead).toEqual({ claims: expect.objectContaining({ 'cognito:groups': ['leads', 'customer-a'] }) });
+  expect(both).toEqual({ claims: expect.objectContaining({ 'cognito:groups': ['admins', 'leads'] }) });
+});

@@ -9,7 +9,7 @@ import { type LambdaHandler, REPOSITORY_ROOT } from '#infra/local/server';
 import { type RouteDefinition, routes } from '#infra/routes';
 import type { Vault } from '#shared/core/vault';
 import { type ErrorCode, errorStatus } from '#shared/errors';
-import { EVENT_TYPES, type EventDetails, type EventType } from '#shared/events';
+import { EVENT_TYPES, type EventDetails, type EventType, type RuleChanged, subjectOf } from '#shared/events';
 import { DEFAULT_LIMIT, fields } from '#shared/http/request';
 import type { HttpEvent } from '#shared/http/route';
 import type {
@@ -18,7 +18,10 @@ import type {
   FileStatus,
   Folder,
   Lock,
+  Me,
   Release,
+  Role,
+  Rule,
   Trashed,
   Upload,
   VaultFile,
@@ -62,6 +65,7 @@ const versionFields: Record<keyof Version, boolean> = {
   createdAt: false,
   user: false,
   message: false,
+  releases: false,
 };
 const uploadFields: Record<keyof Upload, boolean> = {
   uploadId: false,
@@ -109,7 +113,16 @@ const auditEntryFields: Record<keyof AuditEntry, boolean> = {
   fileId: true,
   details: false,
 };
+const ruleFields: Record<keyof Rule, boolean> = { prefix: false, read: false, write: false };
+const meFields: Record<keyof Me, boolean> = { user: false, role: false, groups: false };
 const fileStatuses: Record<FileStatus, true> = { available: true, checked_out: true };
+const roles: Record<Role, true> = {
+  admins: true,
+  leads: true,
+  programmers: true,
+  operators: true,
+  none: true,
+};
 
 /** Each event's body besides `type`, `eventId` and `at` (shared/events.ts); `true` where the field may be null. */
 const eventBodies: { [T in EventType]: Record<keyof EventDetails<T>, boolean> } = {
@@ -129,7 +142,15 @@ const eventBodies: { [T in EventType]: Record<keyof EventDetails<T>, boolean> } 
   FileMoved: { name: false, from: false, user: false, message: false, fileId: false },
   FileDeleted: { name: false, user: false, version: false, message: false, fileId: false },
   FileRestored: { name: false, user: false, version: false, fileId: false },
+  FileReleased: { name: false, user: false, version: false, message: false, fileId: false },
+  ReleaseWithdrawn: { name: false, user: false, version: false, message: false, fileId: false },
+  RuleChanged: { prefix: false, user: false, read: true, write: true },
 };
+
+/** The event types whose body names a file (`fileId`); RuleChanged concerns none. */
+const fileEventTypes = Object.entries(eventBodies)
+  .filter(([, body]) => 'fileId' in body)
+  .map(([type]) => type);
 
 /** The SNS message attributes shared/aws/sns-event-publisher.ts sets (`folder` is left out at the root). */
 const messageAttributes = ['type', 'name', 'user', 'fileId', 'folder'];
@@ -137,7 +158,7 @@ const messageAttributes = ['type', 'name', 'user', 'fileId', 'folder'];
 /** The query parameters each handler's `parseQuery` schema accepts (functions/*.ts). */
 const queryParameters: Record<string, string[]> = {
   Health: [], // functions/health.ts reads no query
-  ListFiles: ['prefix', 'status', 'depth', 'limit', 'cursor'],
+  ListFiles: ['prefix', 'status', 'depth', 'released', 'limit', 'cursor'],
   GetFile: [],
   ListVersions: ['limit', 'cursor'],
   Download: ['version'],
@@ -152,6 +173,12 @@ const queryParameters: Record<string, string[]> = {
   RestoreFile: [],
   ListFolders: ['prefix', 'limit', 'cursor'],
   ListAudit: ['name', 'user', 'type', 'since', 'until', 'limit', 'cursor'],
+  Me: [],
+  ListRules: [],
+  PutRule: [],
+  DeleteRule: [],
+  Release: [],
+  WithdrawRelease: [],
 };
 
 /** The body fields each handler's `parseBody` schema accepts; null: the handler reads no body. */
@@ -172,10 +199,22 @@ const bodyFields: Record<string, { fields: string[]; required: string[] } | null
   RestoreFile: { fields: ['as'], required: [] },
   ListFolders: null,
   ListAudit: null,
+  Me: null,
+  ListRules: null,
+  PutRule: { fields: ['read', 'write'], required: ['read', 'write'] },
+  // parseBody(event, z.strictObject({})): no field, but a body with one is refused.
+  DeleteRule: { fields: [], required: [] },
+  Release: { fields: ['version', 'message'], required: ['version', 'message'] },
+  WithdrawRelease: { fields: ['message'], required: ['message'] },
 };
 
 /** The success statuses and the error codes each route can answer, from the handlers and shared/core/*.ts. */
-const GUARDED: ErrorCode[] = ['UNAUTHORIZED', 'BAD_REQUEST', 'INTERNAL'];
+const AUTHENTICATED: ErrorCode[] = ['UNAUTHORIZED', 'BAD_REQUEST', 'INTERNAL'];
+/**
+ * Every route the core's permission checks guard (shared/core/guard.ts): a caller without a role is
+ * 403 on each, and a role or folder rule may refuse more. Only GET /me answers every role.
+ */
+const GUARDED: ErrorCode[] = [...AUTHENTICATED, 'FORBIDDEN'];
 const outcomes: Record<string, { success: number[]; errors: ErrorCode[] }> = {
   Health: { success: [200], errors: ['INTERNAL'] },
   ListFiles: { success: [200], errors: GUARDED },
@@ -197,7 +236,7 @@ const outcomes: Record<string, { success: number[]; errors: ErrorCode[] }> = {
       'PRECONDITION_FAILED',
     ],
   },
-  ReleaseLock: { success: [200], errors: [...GUARDED, 'NOT_FOUND', 'FORBIDDEN', 'NOT_LOCKED'] },
+  ReleaseLock: { success: [200], errors: [...GUARDED, 'NOT_FOUND', 'NOT_LOCKED'] },
   ListLocks: { success: [200], errors: GUARDED },
   MoveFile: {
     success: [200],
@@ -211,6 +250,12 @@ const outcomes: Record<string, { success: number[]; errors: ErrorCode[] }> = {
   RestoreFile: { success: [200], errors: [...GUARDED, 'PAYLOAD_TOO_LARGE', 'NOT_FOUND', 'ALREADY_EXISTS'] },
   ListFolders: { success: [200], errors: GUARDED },
   ListAudit: { success: [200], errors: GUARDED },
+  Me: { success: [200], errors: AUTHENTICATED },
+  ListRules: { success: [200], errors: GUARDED },
+  PutRule: { success: [200], errors: [...GUARDED, 'PAYLOAD_TOO_LARGE'] },
+  DeleteRule: { success: [200], errors: [...GUARDED, 'PAYLOAD_TOO_LARGE', 'NOT_FOUND'] },
+  Release: { success: [200], errors: [...GUARDED, 'PAYLOAD_TOO_LARGE', 'NOT_FOUND'] },
+  WithdrawRelease: { success: [200], errors: [...GUARDED, 'PAYLOAD_TOO_LARGE', 'NOT_FOUND', 'NOT_RELEASED'] },
 };
 
 const configurationVariables = [
@@ -220,6 +265,8 @@ const configurationVariables = [
   'CAMVAULT_URL_TTL_SECONDS',
   'CAMVAULT_LOCK_TTL_SECONDS',
   'CAMVAULT_MAX_UPLOAD_BYTES',
+  'CAMVAULT_DEFAULT_ROLE',
+  'CAMVAULT_RELEASE_FOUR_EYES',
   'CAMVAULT_TOPIC_ARN',
   'CAMVAULT_JWT_SECRET',
   'PORT',
@@ -412,7 +459,7 @@ describe('docs/openapi.yaml', () => {
     expect(pattern.test(example.toUpperCase())).toBe(false);
     expect(pattern.test(`${example}/x`)).toBe(false);
     expect(document.components.parameters.FileId.schema.$ref).toBe('#/components/schemas/FileId');
-    for (const name of ['File', 'Trashed', ...Object.keys(eventBodies).map((type) => `${type}Event`)]) {
+    for (const name of ['File', 'Trashed', ...fileEventTypes.map((type) => `${type}Event`)]) {
       expect({ name, ref: document.components.schemas[name].properties.fileId.$ref }).toEqual({
         name,
         ref: '#/components/schemas/FileId',
@@ -438,7 +485,8 @@ describe('docs/openapi.yaml', () => {
     for (const schema of schemasOf('version')) expect(schema).toMatchObject({ type: 'integer', minimum: 1 });
     for (const schema of schemasOf('status'))
       expect(sorted(schema.enum)).toEqual(sorted(Object.keys(fileStatuses)));
-    for (const schema of schemasOf('force'))
+    // force and released: fields.boolean, exactly `true` or `false`.
+    for (const schema of [...schemasOf('force'), ...schemasOf('released')])
       expect(schema).toMatchObject({ type: 'boolean', default: false });
     for (const schema of schemasOf('cursor'))
       expect(schema).toMatchObject({ type: 'string', maxLength: 4096 });
@@ -504,6 +552,8 @@ describe('docs/openapi.yaml', () => {
     ['Trashed', trashedFields],
     ['Folder', folderFields],
     ['AuditEntry', auditEntryFields],
+    ['Rule', ruleFields],
+    ['Me', meFields],
   ] as const)('the %s schema has exactly the fields of shared/model.ts, all required', (name, fields) => {
     const schema = document.components.schemas[name] as Node;
     const names = sorted(Object.keys(fields));
@@ -581,6 +631,29 @@ describe('docs/openapi.yaml', () => {
     }
   });
 
+  test('the Role schema names exactly the roles of shared/model.ts, and Me.role is a Role', () => {
+    expect(sorted(document.components.schemas.Role.enum)).toEqual(sorted(Object.keys(roles)));
+    expect(document.components.schemas.Me.properties.role.$ref).toBe('#/components/schemas/Role');
+  });
+
+  test('says what the `name` attribute carries for an event without a name (subjectOf)', () => {
+    const ruleChanged: RuleChanged = {
+      type: 'RuleChanged',
+      eventId: 'e',
+      at: 't',
+      user: 'u',
+      prefix: 'p/',
+      read: null,
+      write: null,
+    };
+    expect(subjectOf(ruleChanged)).toBe('p/');
+    const events = document['x-camvault-events'] as Node;
+    for (const type of Object.keys(eventBodies).filter((candidate) => !fileEventTypes.includes(candidate))) {
+      expect(events.messageAttributes.name.description).toContain(type);
+      expect(events.messageAttributes.fileId.description).toContain(type);
+    }
+  });
+
   test('the EventType and AuditEntry schemas name exactly the event types', () => {
     expect(sorted(document.components.schemas.EventType.enum)).toEqual(sorted(EVENT_TYPES));
     expect(document.components.schemas.AuditEntry.properties.type.$ref).toBe(
@@ -599,8 +672,18 @@ describe('docs/openapi.yaml', () => {
 // The handlers themselves, on a stand-in vault: the document's example request is accepted, and a
 // query parameter or body field it does not document is refused.
 
-/** Answers every call of every capability with an empty page; enough for a handler to reply with its success status. */
-const capability = new Proxy({}, { get: () => async () => ({ items: [], nextCursor: null }) });
+/**
+ * Answers every call of every capability with an empty page; enough for a handler to reply with its
+ * success status. `rules.me` is the one synchronous capability (it reads nothing): it answers a Me.
+ */
+const standInMe: Me = { user: 'alice', role: 'programmers', groups: [] };
+const capability = new Proxy(
+  {},
+  {
+    get: (_target, method) =>
+      method === 'me' ? () => standInMe : async () => ({ items: [], nextCursor: null }),
+  },
+);
 const standInVault = new Proxy(
   {},
   { get: (_target, property) => (property === 'extensions' ? ['.mcam'] : capability) },

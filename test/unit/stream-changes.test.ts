@@ -19,6 +19,7 @@ const file: FileRecord = {
   modifiedAt: AT,
   modifiedBy: 'prog1',
   lock,
+  released: null,
 };
 const inserted = (item: Record<string, unknown>) => eventFromChange({ eventName: 'INSERT', newImage: item });
 const base = { eventId: 'entry-1', at: AT, name: 'fixtures/Plate A.mcam', fileId: file.fileId };
@@ -124,6 +125,7 @@ test('files, versions and every other item are no events; neither is a changed o
         user: 'u',
         message: '',
         lockId: null,
+        releases: [],
       }),
     ),
   ).toBeNull();

@@ -1,14 +1,17 @@
 /** Item shapes and key formats of each entity in the vault table, with their conversions: nowhere else. */
 
+import type { RuleBook } from '../../core/permissions';
 import type {
   AuditRecord,
   FileRecord,
   FolderRecord,
   LockRecord,
+  ReleaseRecord,
   TrashedRecord,
   UploadRecord,
   VersionRecord,
 } from '../../core/records';
+import type { Rule } from '../../model';
 import { folderOf, nameKey } from '../../names';
 
 export type Item = Record<string, unknown>;
@@ -63,6 +66,8 @@ export const keys = {
     sk: `${AUDIT_PREFIX}${sortValue}`,
   }),
   folder: (key: string): Key => ({ pk: `FOLDER#${key}`, sk: 'FOLDER' }),
+  /** Every folder rule, in one item: read with a file in one round trip, changed in one transaction. */
+  rules: (): Key => ({ pk: 'VAULT', sk: 'RULES' }),
   upload: (uploadId: string): Key => ({ pk: `UPLOAD#${uploadId}`, sk: 'UPLOAD' }),
 };
 
@@ -108,6 +113,32 @@ export const fileContentAttributes = (file: FileRecord): Item => ({
   modifiedBy: file.modifiedBy,
 });
 
+/** The release in force, kept on the file item; a check-in never touches these. */
+export const RELEASE_ATTRIBUTES = ['releasedVersion', 'releasedAt', 'releasedBy', 'releaseMessage'] as const;
+
+export const releaseToAttributes = (release: ReleaseRecord | null): Item =>
+  release === null
+    ? {}
+    : {
+        releasedVersion: release.version,
+        releasedAt: release.releasedAt,
+        releasedBy: release.releasedBy,
+        releaseMessage: release.message,
+      };
+
+const releaseFromItem = (item: Item): ReleaseRecord | null =>
+  item.releasedVersion === undefined
+    ? null
+    : {
+        version: num(item, 'releasedVersion'),
+        releasedAt: str(item, 'releasedAt'),
+        releasedBy: str(item, 'releasedBy'),
+        message: str(item, 'releaseMessage'),
+        withdrawnAt: null,
+        withdrawnBy: null,
+        withdrawMessage: null,
+      };
+
 const fileIdentityAttributes = (file: Pick<FileRecord, 'fileId' | 'key' | 'name'>): Item => ({
   fileId: file.fileId,
   nameKey: file.key,
@@ -123,6 +154,7 @@ export const fileToItem = (file: FileRecord): Item => ({
   groupSk: file.key,
   ...fileContentAttributes(file),
   ...(file.lock ? lockToAttributes(file.lock) : {}),
+  ...releaseToAttributes(file.released),
 });
 
 export const fileFromItem = (item: Item): FileRecord => ({
@@ -135,6 +167,7 @@ export const fileFromItem = (item: Item): FileRecord => ({
   modifiedAt: str(item, 'modifiedAt'),
   modifiedBy: str(item, 'modifiedBy'),
   lock: lockFromItem(item),
+  released: releaseFromItem(item),
 });
 
 export const goneToItem = (file: FileRecord, at: string, how: 'moved' | 'deleted'): Item => ({
@@ -158,6 +191,7 @@ export const versionToItem = (version: VersionRecord): Item => ({
   user: version.user,
   message: version.message,
   lockId: version.lockId,
+  releases: version.releases,
 });
 
 export const versionFromItem = (item: Item): VersionRecord => ({
@@ -170,6 +204,7 @@ export const versionFromItem = (item: Item): VersionRecord => ({
   user: str(item, 'user'),
   message: str(item, 'message'),
   lockId: optionalStr(item, 'lockId'),
+  releases: Array.isArray(item.releases) ? (item.releases as ReleaseRecord[]) : [],
 });
 
 export const trashedToItem = (trashed: TrashedRecord): Item => ({
@@ -177,6 +212,7 @@ export const trashedToItem = (trashed: TrashedRecord): Item => ({
   type: 'trashed',
   ...fileIdentityAttributes(trashed.file),
   ...fileContentAttributes(trashed.file),
+  ...releaseToAttributes(trashed.file.released),
   deletedAt: trashed.deletedAt,
   deletedBy: trashed.deletedBy,
   message: trashed.message,
@@ -262,3 +298,18 @@ export const uploadFromItem = (item: Item): UploadRecord => ({
   expiresAt: str(item, 'expiresAt'),
   committedVersion: item.committedVersion === undefined ? null : num(item, 'committedVersion'),
 });
+
+export const rulesToItem = (book: RuleBook): Item => ({
+  ...keys.rules(),
+  type: 'rules',
+  version: book.version,
+  rules: Object.fromEntries(book.rules),
+});
+
+export const rulesFromItem = (item: Item | null): RuleBook =>
+  item === null
+    ? { version: 0, rules: new Map() }
+    : {
+        version: num(item, 'version'),
+        rules: new Map(Object.entries((item.rules ?? {}) as Record<string, Rule>)),
+      };

@@ -96,6 +96,7 @@ export const migrateV1 = async (client: DynamoDBClient, tableName: string): Prom
             user: version.user,
             message: version.message,
             lockId: version.lockId ?? null,
+            releases: [],
           },
         },
       })),

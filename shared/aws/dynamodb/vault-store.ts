@@ -4,6 +4,7 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { RuleBook } from '../../core/permissions';
 import type {
   Committed,
   Deletion,
@@ -15,15 +16,17 @@ import type {
   Move,
   MoveResult,
   NewLock,
+  NewRelease,
   NewVersion,
   NewVersionResult,
   Restoration,
   RestoreResult,
+  RuleChange,
   VaultStore,
 } from '../../core/ports';
 import type { AuditRecord, FileRecord, FolderChange, UploadRecord } from '../../core/records';
 import { logger } from '../../logger';
-import type { Page } from '../../model';
+import type { Page, Rule } from '../../model';
 import {
   AUDIT_GROUP,
   AUDIT_PREFIX,
@@ -45,6 +48,10 @@ import {
   LOCKS_LIST,
   lockToAttributes,
   parentFolderKey,
+  RELEASE_ATTRIBUTES,
+  releaseToAttributes,
+  rulesFromItem,
+  rulesToItem,
   SORT_END,
   TRASH_GROUP,
   trashedFromItem,
@@ -55,7 +62,7 @@ import {
   versionFromItem,
   versionToItem,
 } from './items';
-import { assign, type ItemOutcome, type TransactItem, VaultTable } from './table';
+import { assign, type ItemOutcome, rangeCursor, rangePage, type TransactItem, VaultTable } from './table';
 import { tableSchema } from './table-schema';
 
 /** An unexpired lock is present: the same rule as the core's, said in DynamoDB's words. */
@@ -68,8 +75,6 @@ const SAME_FILE_SAME_LOCK = `fileId = :fileId AND ${LOCK_ACTIVE} AND lockId = :l
 const WITHOUT_LOCK = `REMOVE ${LOCK_ATTRIBUTES.join(', ')}`;
 
 const { filesIndex, locksIndex, groupsIndex } = tableSchema;
-const FILE_INDEX_KEY = ['pk', 'sk', filesIndex.partitionKey, filesIndex.sortKey] as const;
-const LOCK_INDEX_KEY = ['pk', 'sk', locksIndex.partitionKey, locksIndex.sortKey] as const;
 const GROUP_INDEX_KEY = ['pk', 'sk', groupsIndex.partitionKey, groupsIndex.sortKey] as const;
 
 /** A cursor's key names a live file's item, and the index key agrees with it. */
@@ -157,19 +162,27 @@ export class DynamoDbVaultStore implements VaultStore {
     return item ? fileFromItem(item) : null;
   }
 
-  async listFiles({
-    prefix,
-    directOnly,
-    status,
-    limit,
-    cursor,
-    now,
-  }: ListFilesQuery): Promise<Page<FileRecord>> {
-    const statusFilter =
-      status === 'checked_out' ? LOCK_ACTIVE : status === 'available' ? LOCK_ABSENT : undefined;
-    const nowValue = statusFilter ? { ':now': now } : {};
+  async getFileAndRules(key: string) {
+    const [file, rules] = await this.table.getTogether([keys.file(key), keys.rules()]);
+    return { file: file ? fileFromItem(file) : null, book: rulesFromItem(rules ?? null) };
+  }
+
+  async getRules(): Promise<RuleBook> {
+    return rulesFromItem(await this.table.get(keys.rules()));
+  }
+
+  async listFiles(query: ListFilesQuery): Promise<Page<FileRecord>> {
+    const { prefix, directOnly, status, releasedOnly, ranges, limit, cursor, now } = query;
+    const filters = [
+      status === 'checked_out' ? LOCK_ACTIVE : status === 'available' ? LOCK_ABSENT : null,
+      releasedOnly ? 'attribute_exists(releasedVersion)' : null,
+    ].filter((filter): filter is string => filter !== null);
+    const filter = filters.length > 0 ? filters.join(' AND ') : undefined;
+    const nowValue = status ? { ':now': now } : {};
     if (directOnly) {
       const group = filesInFolderGroup(prefix);
+      // A folder the caller may not read lists nothing (its one range is left out).
+      if (ranges.length === 0) return { items: [], nextCursor: null };
       const page = await this.table.page(
         'folder-files',
         cursor,
@@ -178,33 +191,29 @@ export class DynamoDbVaultStore implements VaultStore {
         {
           IndexName: groupsIndex.name,
           KeyConditionExpression: 'groupPk = :group',
-          FilterExpression: statusFilter,
+          FilterExpression: filter,
           ExpressionAttributeValues: { ':group': group, ...nowValue },
           Limit: limit,
         },
       );
       return { items: page.items.map(fileFromItem), nextCursor: page.nextCursor };
     }
-    const page = await this.table.page(
-      'files',
-      cursor,
-      FILE_INDEX_KEY,
-      (key) => key.listPk === FILES_LIST && isFileItemKey(key) && key.nameKey?.startsWith(prefix) === true,
-      {
-        IndexName: filesIndex.name,
-        KeyConditionExpression: prefix
-          ? 'listPk = :list AND begins_with(nameKey, :prefix)'
-          : 'listPk = :list',
-        FilterExpression: statusFilter,
-        ExpressionAttributeValues: {
-          ':list': FILES_LIST,
-          ...(prefix ? { ':prefix': prefix } : {}),
-          ...nowValue,
-        },
-        Limit: limit,
-      },
-    );
-    return { items: page.items.map(fileFromItem), nextCursor: page.nextCursor };
+    const listing = 'files';
+    const position = rangeCursor.decode(listing, cursor, (key) => key.startsWith(prefix));
+    const page = await rangePage(this.table, {
+      listing,
+      index: filesIndex.name,
+      partition: [filesIndex.partitionKey, FILES_LIST],
+      sortKey: filesIndex.sortKey,
+      ranges,
+      position,
+      limit,
+      filter: filter ? { expression: filter, values: nowValue } : undefined,
+    });
+    return {
+      items: page.items.map(fileFromItem),
+      nextCursor: page.more ? rangeCursor.encode(listing, page.position) : null,
+    };
   }
 
   async getVersion(fileId: string, version: number) {
@@ -230,25 +239,25 @@ export class DynamoDbVaultStore implements VaultStore {
     return { items: page.items.map(versionFromItem), nextCursor: page.nextCursor };
   }
 
-  async listLocks({ user, limit, cursor, now }: ListLocksQuery): Promise<Page<FileRecord>> {
-    const page = await this.table.page(
-      'locks',
-      cursor,
-      LOCK_INDEX_KEY,
-      (key) => key.lockListPk === LOCKS_LIST && isFileItemKey(key),
-      {
-        IndexName: locksIndex.name,
-        KeyConditionExpression: 'lockListPk = :list',
-        FilterExpression: user === null ? LOCK_ACTIVE : `${LOCK_ACTIVE} AND lockUser = :user`,
-        ExpressionAttributeValues: {
-          ':list': LOCKS_LIST,
-          ':now': now,
-          ...(user === null ? {} : { ':user': user }),
-        },
-        Limit: limit,
+  async listLocks({ user, ranges, limit, cursor, now }: ListLocksQuery): Promise<Page<FileRecord>> {
+    const listing = 'locks';
+    const page = await rangePage(this.table, {
+      listing,
+      index: locksIndex.name,
+      partition: [locksIndex.partitionKey, LOCKS_LIST],
+      sortKey: locksIndex.sortKey,
+      ranges,
+      position: rangeCursor.decode(listing, cursor, () => true),
+      limit,
+      filter: {
+        expression: user === null ? LOCK_ACTIVE : `${LOCK_ACTIVE} AND lockUser = :user`,
+        values: { ':now': now, ...(user === null ? {} : { ':user': user }) },
       },
-    );
-    return { items: page.items.map(fileFromItem), nextCursor: page.nextCursor };
+    });
+    return {
+      items: page.items.map(fileFromItem),
+      nextCursor: page.more ? rangeCursor.encode(listing, page.position) : null,
+    };
   }
 
   async listFolders(parentKey: string, limit: number, cursor: string | null) {
@@ -272,9 +281,9 @@ export class DynamoDbVaultStore implements VaultStore {
     return { items: page.items.map(folderFromItem), nextCursor: page.nextCursor };
   }
 
-  async getTrashed(fileId: string) {
-    const item = await this.table.get(keys.trashed(fileId));
-    return item ? trashedFromItem(item) : null;
+  async getTrashedAndRules(fileId: string) {
+    const [trashed, rules] = await this.table.getTogether([keys.trashed(fileId), keys.rules()]);
+    return { trashed: trashed ? trashedFromItem(trashed) : null, book: rulesFromItem(rules ?? null) };
   }
 
   async listTrash(prefix: string, limit: number, cursor: string | null) {
@@ -373,8 +382,16 @@ export class DynamoDbVaultStore implements VaultStore {
   }
 
   async getUploadWithFile(uploadId: string, key: string) {
-    const [upload, file] = await this.table.getTogether([keys.upload(uploadId), keys.file(key)]);
-    return { upload: upload ? uploadFromItem(upload) : null, file: file ? fileFromItem(file) : null };
+    const [upload, file, rules] = await this.table.getTogether([
+      keys.upload(uploadId),
+      keys.file(key),
+      keys.rules(),
+    ]);
+    return {
+      upload: upload ? uploadFromItem(upload) : null,
+      file: file ? fileFromItem(file) : null,
+      book: rulesFromItem(rules ?? null),
+    };
   }
 
   // Changes: each one transaction.
@@ -545,6 +562,74 @@ export class DynamoDbVaultStore implements VaultStore {
     if (source?.failed) return { committed: false, notInTrash: true };
     if (target?.failed && target.item) return { committed: false, targetTaken: fileFromItem(target.item) };
     throw new Error(`restore of ${trashed.file.fileId} was refused for no reason given`);
+  }
+
+  async changeRule({ book, key, rule, entry }: RuleChange): Promise<Committed | { committed: false }> {
+    const rules = new Map<string, Rule>(book.rules);
+    if (rule) rules.set(key, rule);
+    else rules.delete(key);
+    const result = await this.table.transact([
+      {
+        Put: {
+          TableName: this.name,
+          Item: rulesToItem({ version: book.version + 1, rules }),
+          // Optimistic: two admins changing rules at once cannot lose one another's change.
+          ConditionExpression: book.version === 0 ? 'attribute_not_exists(pk)' : 'version = :version',
+          ...(book.version === 0 ? {} : { ExpressionAttributeValues: { ':version': book.version } }),
+        },
+      },
+      ...this.entryPuts([entry]),
+    ]);
+    return { committed: result.committed };
+  }
+
+  async changeRelease({ file, release, versions, entry }: NewRelease): Promise<Committed | FileChanged> {
+    const current = file.released;
+    const fileCondition = current
+      ? 'fileId = :fileId AND releasedAt = :readReleasedAt AND releasedVersion = :readReleasedVersion'
+      : 'fileId = :fileId AND attribute_not_exists(releasedVersion)';
+    const releaseValues = release ? assign(releaseToAttributes(release)) : null;
+    const result = await this.table.transact([
+      {
+        Update: {
+          TableName: this.name,
+          Key: keys.file(file.key),
+          UpdateExpression: releaseValues
+            ? `SET ${releaseValues.expression}`
+            : `REMOVE ${RELEASE_ATTRIBUTES.join(', ')}`,
+          ConditionExpression: fileCondition,
+          ExpressionAttributeValues: {
+            ...releaseValues?.values,
+            ':fileId': file.fileId,
+            // Named apart from the SET values, which use the attribute names.
+            ...(current
+              ? { ':readReleasedAt': current.releasedAt, ':readReleasedVersion': current.version }
+              : {}),
+          },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
+      },
+      ...versions.map(
+        (version): TransactItem => ({
+          Update: {
+            TableName: this.name,
+            Key: keys.version(version.fileId, version.version),
+            UpdateExpression: 'SET releases = :after',
+            // The list as read: a concurrent release of the same version makes this one try again.
+            ConditionExpression:
+              version.before.length === 0
+                ? 'attribute_exists(pk) AND (attribute_not_exists(releases) OR size(releases) = :zero)'
+                : 'size(releases) = :count',
+            ExpressionAttributeValues: {
+              ':after': version.after,
+              ...(version.before.length === 0 ? { ':zero': 0 } : { ':count': version.before.length }),
+            },
+          },
+        }),
+      ),
+      ...this.entryPuts([entry]),
+    ]);
+    return result.committed ? result : this.fileChanged(result.outcomes[0]);
   }
 
   // Pieces of changes.

@@ -1,0 +1,15 @@
+import * as z from 'zod';
+import type { Vault } from '#shared/core/vault';
+import { parseBody, parsePathPrefix, parseQuery } from '#shared/http/request';
+import { httpRoute } from '#shared/http/route';
+import { vaultFromEnvironment } from '#shared/runtime';
+
+export const deleteRule = (vault: Vault) =>
+  httpRoute(async (event, caller) => {
+    const prefix = parsePathPrefix(event);
+    parseQuery(event, z.strictObject({}));
+    parseBody(event, z.strictObject({}));
+    return { status: 200, body: { rule: await vault.rules.remove(caller, prefix) } };
+  });
+
+export const handler = deleteRule(vaultFromEnvironment());
