@@ -9,11 +9,21 @@ import { awsCalls } from './sections/aws-calls';
 import { bytes } from './sections/bytes';
 import { coldStart } from './sections/cold-start';
 import { contention } from './sections/contention';
+import { fileLife } from './sections/file-life';
 import { listing } from './sections/listing';
 import { lockScale } from './sections/lock-scale';
 import { folderRules } from './sections/rules';
 
-export const SECTIONS = ['cold-start', 'calls', 'contention', 'locks', 'listing', 'rules', 'bytes'] as const;
+export const SECTIONS = [
+  'cold-start',
+  'calls',
+  'contention',
+  'locks',
+  'listing',
+  'rules',
+  'life',
+  'bytes',
+] as const;
 export type SectionName = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -123,8 +133,8 @@ export const main = async (argv: string[]): Promise<void> => {
       },
     );
 
-    const needsEmulators = ['calls', 'contention', 'locks', 'listing', 'rules', 'bytes'].some((name) =>
-      options.only.has(name as SectionName),
+    const needsEmulators = ['calls', 'contention', 'locks', 'listing', 'rules', 'life', 'bytes'].some(
+      (name) => options.only.has(name as SectionName),
     );
     if (needsEmulators) {
       const emulators = await startEmulators({ dataDir: null, s3Directory: join(work, 's3') });
@@ -184,6 +194,13 @@ export const main = async (argv: string[]): Promise<void> => {
         () => folderRules(endpoints, { log }),
         (result) => {
           results.rules = result;
+        },
+      );
+      await run(
+        'life',
+        () => fileLife(endpoints, { quick: options.quick, log }),
+        (result) => {
+          results.life = result;
         },
       );
       await run(

@@ -8,14 +8,20 @@ import { DeleteTableCommand, UpdateTableCommand } from '@aws-sdk/client-dynamodb
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type EmulatorEndpoints, emulatorClients } from '#infra/local/local-vault';
 import { ensureBucket, ensureTable } from '#infra/local/provision';
-import { fileToItem } from '#shared/aws/dynamodb/items';
+import {
+  fileToItem,
+  foldersInFolderGroup,
+  keys,
+  parentFolderKey,
+  versionToItem,
+} from '#shared/aws/dynamodb/items';
 import { DynamoDbVaultStore } from '#shared/aws/dynamodb/vault-store';
 import { S3FileStore } from '#shared/aws/s3-file-store';
 import type { VaultConfig } from '#shared/config';
-import type { FileRecord, LockRecord } from '#shared/core/records';
+import type { FileRecord, FolderRecord, LockRecord } from '#shared/core/records';
 import { Vault } from '#shared/core/vault';
 import type { Caller } from '#shared/model';
-import { type FileName, parseFileName } from '#shared/names';
+import { type FileName, folderOf, nameKey, parseFileName } from '#shared/names';
 
 export const EXTENSIONS = ['.mcam'];
 
@@ -109,25 +115,27 @@ export const fileRecord = (
 
 const BATCH = 25;
 
+type Item = Record<string, unknown>;
+
 /**
- * Writes file items (lock attributes included) with BatchWriteItem, `parallel` batches in flight,
- * retrying what DynamoDB leaves unprocessed: seeding, not API traffic, so it bypasses the vault.
+ * Writes items with BatchWriteItem, `parallel` batches in flight, retrying what DynamoDB leaves
+ * unprocessed: seeding, not API traffic, so it bypasses the vault.
  */
-export const seedFiles = async (
+export const seedItems = async (
   dynamodb: DynamoDBClient,
   table: string,
-  records: Iterable<FileRecord>,
+  items: Iterable<Item>,
   parallel = 8,
 ): Promise<number> => {
   const documents = DynamoDBDocumentClient.from(dynamodb, {
     marshallOptions: { removeUndefinedValues: true },
   });
-  const iterator = records[Symbol.iterator]();
+  const iterator = items[Symbol.iterator]();
   let written = 0;
-  const nextBatch = (): Record<string, unknown>[] => {
-    const batch: Record<string, unknown>[] = [];
+  const nextBatch = (): Item[] => {
+    const batch: Item[] = [];
     for (let next = iterator.next(); !next.done; next = iterator.next()) {
-      batch.push(fileToItem(next.value));
+      batch.push(next.value);
       if (batch.length === BATCH) break;
     }
     return batch;
@@ -152,6 +160,73 @@ export const seedFiles = async (
   await Promise.all(Array.from({ length: parallel }, worker));
   return written;
 };
+
+function* mapped<T>(records: Iterable<T>, toItem: (record: T) => Item): Generator<Item> {
+  for (const record of records) yield toItem(record);
+}
+
+/** File items (lock attributes included), without their folders: for listings of the whole vault. */
+export const seedFiles = (
+  dynamodb: DynamoDBClient,
+  table: string,
+  records: Iterable<FileRecord>,
+  parallel = 8,
+): Promise<number> => seedItems(dynamodb, table, mapped(records, fileToItem), parallel);
+
+/** A folder's item as the store keeps it (its count of files under it, its place under its parent). */
+const folderToItem = (folder: FolderRecord): Item => ({
+  ...keys.folder(folder.key),
+  type: 'folder',
+  nameKey: folder.key,
+  prefix: folder.prefix,
+  files: folder.files,
+  groupPk: foldersInFolderGroup(parentFolderKey(folder.key)),
+  groupSk: folder.key,
+});
+
+/** File items and the folder items their names imply, as check-ins would have left them. */
+export const seedTree = async (
+  dynamodb: DynamoDBClient,
+  table: string,
+  records: FileRecord[],
+): Promise<number> => {
+  const folders = new Map<string, FolderRecord>();
+  for (const record of records) {
+    for (let folder = folderOf(record.name); folder !== ''; folder = folderOf(folder.slice(0, -1))) {
+      const key = nameKey(folder);
+      const known = folders.get(key);
+      if (known) known.files += 1;
+      else folders.set(key, { key, prefix: folder, files: 1 });
+    }
+  }
+  return (
+    (await seedFiles(dynamodb, table, records)) +
+    (await seedItems(dynamodb, table, mapped(folders.values(), folderToItem)))
+  );
+};
+
+/** Versions 1..`count` of `file`, as check-ins would have left them (the file item says `count`). */
+export const seedVersions = (dynamodb: DynamoDBClient, table: string, file: FileRecord, count: number) =>
+  seedItems(
+    dynamodb,
+    table,
+    mapped(
+      Array.from({ length: count }, (_, i) => i + 1),
+      (version) =>
+        versionToItem({
+          fileId: file.fileId,
+          name: file.name,
+          version,
+          sizeBytes: file.sizeBytes,
+          sha256: file.sha256,
+          createdAt: file.modifiedAt,
+          user: file.modifiedBy,
+          message: `version ${version}`,
+          lockId: null,
+          releases: [],
+        }),
+    ),
+  );
 
 /** `others/f042/part-0000123.mcam`: spread over folders of 1,000, ordered by index. */
 export const seededName = (prefix: string, index: number): string =>

@@ -8,6 +8,7 @@ import type { CallsRow } from '../sections/aws-calls';
 import type { BytesResult } from '../sections/bytes';
 import type { ColdStartRow } from '../sections/cold-start';
 import type { ContentionResult } from '../sections/contention';
+import type { FileLifeResult, HistoryPoint, TreePoint } from '../sections/file-life';
 import type { ListingPoint } from '../sections/listing';
 import type { LockScalePoint } from '../sections/lock-scale';
 import type { RulesResult } from '../sections/rules';
@@ -21,6 +22,7 @@ export interface BenchResults {
   locks?: LockScalePoint[];
   listing?: ListingPoint[];
   rules?: RulesResult;
+  life?: FileLifeResult;
   bytes?: BytesResult[];
 }
 
@@ -594,6 +596,60 @@ With rules that hide the 99 other customers' folders instead, the same programme
 the root took ${rules.requestsToFirstVisibleFile} requests to reach the first file they may read: each hidden folder that holds
 files costs the listing one query (never a scan of it), at most 10 a request, so pages before it
 come back empty with a cursor that moves on, as the contract allows.
+`);
+  }
+
+  // 8. A file's whole life at scale.
+  const life = results.life;
+  if (life && life.histories.length === 2 && life.trees.length === 2) {
+    const [short, long] = life.histories as [HistoryPoint, HistoryPoint];
+    const [small, big] = life.trees as [TreePoint, TreePoint];
+    const moveRatio = long.moveMs / short.moveMs;
+    const deleteRatio = long.deleteMs / short.deleteMs;
+    const foldersRatio = big.foldersFirstPageMs / small.foldersFirstPageMs;
+    const filesRatio = big.filesFirstPageMs / small.filesFirstPageMs;
+    targets.push({
+      item: '8. Move and delete ignore the history',
+      target: `move and delete with ${formatCount(long.versions)} versions ÷ with ${short.versions} ≤ 1.2×`,
+      measured: `move ${formatRatio(moveRatio)}, delete ${formatRatio(deleteRatio)}`,
+      met: moveRatio <= 1.2 && deleteRatio <= 1.2,
+    });
+    targets.push({
+      item: '8. Folder pages ignore the tree',
+      target: `first pages in ${formatCount(big.files)} files ÷ in ${formatCount(small.files)} ≤ 1.2×`,
+      measured: `folders ${formatRatio(foldersRatio)}, files (depth=1) ${formatRatio(filesRatio)}`,
+      met: foldersRatio <= 1.2 && filesRatio <= 1.2,
+    });
+    sections.push(`## 8. A file's whole life at scale
+
+A checked-out file moved back and forth between two folders, and deleted to the trash (checked out
+before and restored after each run, untimed), with a short and a long history. Versions belong to
+the file's identity, so a move or a delete is one transaction of the same few items whatever the
+history. Medians, same process.
+
+${table(
+  ['versions', 'move', 'delete'],
+  life.histories.map((point) => [
+    formatCount(point.versions),
+    formatMs(point.moveMs),
+    formatMs(point.deleteMs),
+  ]),
+)}
+
+First pages of \`GET /folders?prefix=shop/\` (${life.foldersPageSize} sub-folders) and of
+\`GET /files?prefix=shop/job-0000/&depth=1\` (${life.filesPageSize} files) in two trees; every folder
+is an item of its own (with its count of files), so a page reads a page of items.
+
+${table(
+  ['files in the tree', 'sub-folders of shop/', 'folders page', 'files page', 'seeding'],
+  life.trees.map((point) => [
+    formatCount(point.files),
+    formatCount(point.subFolders),
+    formatMs(point.foldersFirstPageMs),
+    formatMs(point.filesFirstPageMs),
+    formatMs(point.seedingMs),
+  ]),
+)}
 `);
   }
 

@@ -4,6 +4,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { EmulatorEndpoints } from '#infra/local/local-vault';
+import { parseFolderPrefix } from '#shared/names';
 import { AwsCallCounter, type CallCounts, describeCalls, totalCalls } from '../lib/aws-call-counter';
 import { caller, createBenchVault, fileName } from '../lib/environment';
 
@@ -92,7 +93,7 @@ export const awsCalls = async (endpoints: EmulatorEndpoints): Promise<CallsRow[]
       'checkout',
       (await counter.measure(() => bench.vault.locks.checkout(owner, name, 'editing'))).counts,
       1,
-      'one conditional UpdateItem',
+      'the file and the rules in one read, then the lock and its audit entry in one transaction: the answer names the file as it is, and the rules are the ones in force',
     );
     const conflict = await counter.measure(() =>
       bench.vault.locks.checkout(other, name, '').catch((error) => error),
@@ -157,7 +158,7 @@ export const awsCalls = async (endpoints: EmulatorEndpoints): Promise<CallsRow[]
       'undo (release own lock)',
       (await counter.measure(() => bench.vault.locks.release(owner, name, false))).counts,
       1,
-      '',
+      'as a checkout: the audit entry is written with the change, so the file is read first',
     );
 
     await bench.vault.locks.checkout(owner, name, 'to release');
@@ -228,7 +229,114 @@ export const awsCalls = async (endpoints: EmulatorEndpoints): Promise<CallsRow[]
       'download link (given version)',
       (await counter.measure(() => bench.vault.files.download(READER, name, 1))).counts,
       1,
+      "the version's key holds the fileId, read with the file first",
+    );
+
+    // Contract v2: a file's whole life, releases and rules.
+    await bench.vault.locks.checkout(owner, name, 'v2 routes');
+    record(
+      'revert (check-in fromVersion)',
+      (
+        await counter.measure(() =>
+          bench.vault.checkins.checkIn(owner, name, {
+            source: { fromVersion: 1 },
+            message: 'back to v1',
+            keepLock: true,
+          }),
+        )
+      ).counts,
+      3,
+      'the file, the earlier version, then one transaction',
+    );
+    const moved = fileName('calls/done/Part A.mcam');
+    record(
+      'move',
+      (await counter.measure(() => bench.vault.lifecycle.move(owner, name, moved, 'done'))).counts,
+      null,
+      'one transaction: the name item, the mark left at the old name, the folders, the entry',
+    );
+    const page = { limit: 100, cursor: null };
+    record(
+      'folders page',
+      (await counter.measure(() => bench.vault.files.folders(READER, 'calls/', page.limit, page.cursor)))
+        .counts,
+      1,
+      'one Query of the folder items; the rules come from the cache',
+    );
+    record(
+      'files page, depth=1',
+      (
+        await counter.measure(() =>
+          bench.vault.files.list(READER, {
+            directOnly: true,
+            releasedOnly: false,
+            prefix: 'calls/done/',
+            status: null,
+            ...page,
+          }),
+        )
+      ).counts,
+      1,
+      "one Query of the folder's own files",
+    );
+    const trashed = await counter.measure(() => bench.vault.lifecycle.delete(owner, moved, 'gone'));
+    record(
+      'delete',
+      trashed.counts,
+      null,
+      'the file read, then one transaction; a second one when the file was the last of its folder (the folder item goes instead of counting down)',
+    );
+    record(
+      'trash page',
+      (await counter.measure(() => bench.vault.lifecycle.trash(READER, '', page.limit, page.cursor))).counts,
+      1,
       '',
+    );
+    record(
+      'restore',
+      (await counter.measure(() => bench.vault.lifecycle.restore(owner, trashed.result.fileId, name))).counts,
+      null,
+      'the trash entry and the rules in one read, then one transaction',
+    );
+    record(
+      'audit page',
+      (
+        await counter.measure(() =>
+          bench.vault.audit.list(admin, {
+            name: null,
+            user: null,
+            type: null,
+            since: null,
+            until: null,
+            ...page,
+          }),
+        )
+      ).counts,
+      1,
+      '',
+    );
+    const lead = { user: 'lee', groups: ['leads'] };
+    record(
+      'release',
+      (await counter.measure(() => bench.vault.releases.release(lead, name, 1, 'approved'))).counts,
+      null,
+      'the file, the version, then one transaction',
+    );
+    record(
+      'withdraw release',
+      (await counter.measure(() => bench.vault.releases.withdraw(lead, name, 'recalled'))).counts,
+      null,
+      '',
+    );
+    record(
+      'folder rule set',
+      (
+        await counter.measure(() =>
+          bench.vault.rules.put(admin, parseFolderPrefix('calls/'), ['*'], ['leads']),
+        )
+      ).counts,
+      null,
+      'the rules item read, then one transaction with its entry',
     );
   } finally {
     await bench.drop();
