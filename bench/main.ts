@@ -9,6 +9,7 @@ import { awsCalls } from './sections/aws-calls';
 import { bytes } from './sections/bytes';
 import { coldStart } from './sections/cold-start';
 import { contention } from './sections/contention';
+import { fanOut } from './sections/fan-out';
 import { fileLife } from './sections/file-life';
 import { listing } from './sections/listing';
 import { lockScale } from './sections/lock-scale';
@@ -22,6 +23,7 @@ export const SECTIONS = [
   'listing',
   'rules',
   'life',
+  'fanout',
   'bytes',
 ] as const;
 export type SectionName = (typeof SECTIONS)[number];
@@ -133,9 +135,16 @@ export const main = async (argv: string[]): Promise<void> => {
       },
     );
 
-    const needsEmulators = ['calls', 'contention', 'locks', 'listing', 'rules', 'life', 'bytes'].some(
-      (name) => options.only.has(name as SectionName),
-    );
+    const needsEmulators = [
+      'calls',
+      'contention',
+      'locks',
+      'listing',
+      'rules',
+      'life',
+      'fanout',
+      'bytes',
+    ].some((name) => options.only.has(name as SectionName));
     if (needsEmulators) {
       const emulators = await startEmulators({ dataDir: null, s3Directory: join(work, 's3') });
       stopEmulators = emulators.stop;
@@ -201,6 +210,13 @@ export const main = async (argv: string[]): Promise<void> => {
         () => fileLife(endpoints, { quick: options.quick, log }),
         (result) => {
           results.life = result;
+        },
+      );
+      await run(
+        'fanout',
+        () => fanOut(endpoints, { log }),
+        (points) => {
+          results.fanOut = points;
         },
       );
       await run(

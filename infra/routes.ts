@@ -273,18 +273,83 @@ export const routes: RouteDefinition[] = [
     tableActions: LOCK_CHANGE,
     blobActions: [],
   },
+  {
+    id: 'CreateWatch',
+    method: 'POST',
+    path: '/watches',
+    entry: 'functions/create-watch.ts',
+    authenticated: true,
+    // The rules (for the caller's role), then the watch set under the caller.
+    tableActions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+    blobActions: [],
+  },
+  {
+    id: 'ListWatches',
+    method: 'GET',
+    path: '/watches',
+    entry: 'functions/list-watches.ts',
+    authenticated: true,
+    tableActions: ['dynamodb:GetItem', 'dynamodb:Query'],
+    blobActions: [],
+  },
+  {
+    id: 'DeleteWatch',
+    method: 'DELETE',
+    path: '/watches/{watchId}',
+    entry: 'functions/delete-watch.ts',
+    authenticated: true,
+    tableActions: ['dynamodb:GetItem', 'dynamodb:DeleteItem'],
+    blobActions: [],
+  },
+  {
+    id: 'RequestCheckout',
+    method: 'POST',
+    path: '/requests/{name+}',
+    entry: 'functions/request-checkout.ts',
+    authenticated: true,
+    // The file read, then one transaction: a check of its lock, the request and the entry put.
+    tableActions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem'],
+    blobActions: [],
+  },
+  {
+    id: 'ListNotifications',
+    method: 'GET',
+    path: '/notifications',
+    entry: 'functions/list-notifications.ts',
+    authenticated: true,
+    // The read mark, a page of the caller's feed and a count of what is unread.
+    tableActions: ['dynamodb:GetItem', 'dynamodb:Query'],
+    blobActions: [],
+  },
+  {
+    id: 'ReadNotifications',
+    method: 'POST',
+    path: '/notifications/read',
+    entry: 'functions/read-notifications.ts',
+    authenticated: true,
+    tableActions: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+    blobActions: [],
+  },
 ];
 
 /** Functions no HTTP route reaches: the stack wires each to its trigger, the local server imitates that trigger. */
 export interface BackgroundFunctionDefinition {
   id: string;
   entry: string;
-  /** What invokes it: the table's change stream, a subscription to the vault's topic, or each deployment. */
-  trigger: 'table-stream' | 'topic' | 'deployment';
+  /** What invokes it: the table's change stream, a subscription to the vault's topic, each deployment, or a schedule. */
+  trigger: 'table-stream' | 'topic' | 'deployment' | 'schedule';
 }
 
 export const backgroundFunctions = {
   notify: { id: 'Notify', entry: 'functions/notify.ts', trigger: 'table-stream' },
+  /** The feeds' notifier: a second consumer of the same stream. */
+  deliverNotifications: {
+    id: 'DeliverNotifications',
+    entry: 'functions/deliver-notifications.ts',
+    trigger: 'table-stream',
+  },
   webhook: { id: 'Webhook', entry: 'functions/webhook.ts', trigger: 'topic' },
+  /** AWS only, with the `mailFrom` setting: locally the feed is the delivery. */
+  sendMailDigests: { id: 'SendMailDigests', entry: 'functions/send-mail-digests.ts', trigger: 'schedule' },
   migrate: { id: 'Migrate', entry: 'functions/migrate.ts', trigger: 'deployment' },
 } as const satisfies Record<string, BackgroundFunctionDefinition>;

@@ -11,6 +11,8 @@ export interface VaultConfig {
   defaultRole: DefaultRole;
   /** (v2) A lead may not release a version they checked in themselves. */
   releaseFourEyes: boolean;
+  /** (v2) AWS: each notification also goes by e-mail, in a digest (`functions/send-mail-digests.ts`). */
+  emailNotifications: boolean;
 }
 
 export const DEFAULT_ROLES = ['programmers', 'operators', 'none'] as const;
@@ -81,4 +83,5 @@ export const loadConfig = (env: Env = process.env): VaultConfig => ({
     positiveInteger(env, 'CAMVAULT_MAX_UPLOAD_BYTES', MAX_SINGLE_PUT_BYTES) ?? MAX_SINGLE_PUT_BYTES,
   defaultRole: defaultRole(env),
   releaseFourEyes: flag(env, 'CAMVAULT_RELEASE_FOUR_EYES'),
+  emailNotifications: flag(env, 'CAMVAULT_EMAIL_NOTIFICATIONS'),
 });

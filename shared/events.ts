@@ -73,6 +73,13 @@ export interface ReleaseWithdrawn extends FileEventBase {
   message: string;
 }
 
+/** (v2) Someone asks the holder for a file: `user` asks, `holder` has it. */
+export interface CheckoutRequested extends FileEventBase {
+  type: 'CheckoutRequested';
+  holder: string;
+  message: string;
+}
+
 /** A folder rule set (its lists) or removed (null lists). No file: no `name`, no `fileId`. */
 export interface RuleChanged extends EventBase {
   type: 'RuleChanged';
@@ -90,7 +97,8 @@ export type FileEvent =
   | FileDeleted
   | FileRestored
   | FileReleased
-  | ReleaseWithdrawn;
+  | ReleaseWithdrawn
+  | CheckoutRequested;
 
 export type VaultEvent = FileEvent | RuleChanged;
 
@@ -106,6 +114,7 @@ export const EVENT_TYPES = [
   'FileRestored',
   'FileReleased',
   'ReleaseWithdrawn',
+  'CheckoutRequested',
   'RuleChanged',
 ] as const satisfies readonly EventType[];
 

@@ -1,4 +1,5 @@
 /** The objects of the HTTP contract, exactly as clients see them. */
+import type { VaultEvent } from './events';
 
 export interface Lock {
   name: string;
@@ -123,4 +124,36 @@ export interface Me {
   user: string;
   role: Role;
   groups: string[];
+}
+
+/** (v2) The caller is told of every event under `prefix` (a folder prefix, or one file's name). */
+export interface Watch {
+  watchId: string;
+  prefix: string;
+  /** Only these event types; null: every type. */
+  types: string[] | null;
+  createdAt: string;
+}
+
+/** (v2) `POST /requests/{name}`: the caller asks the holder for a held file. */
+export interface FileRequest {
+  name: string;
+  fileId: string;
+  /** Who asks. */
+  user: string;
+  holder: string;
+  lockId: string;
+  message: string;
+  at: string;
+}
+
+export type NotificationReason = 'watch' | 'request' | 'available' | 'lock_broken';
+
+/** (v2) One entry of the caller's feed: the event that caused it, and why it reached them. */
+export interface Notification {
+  notificationId: string;
+  at: string;
+  reason: NotificationReason;
+  event: VaultEvent;
+  read: boolean;
 }

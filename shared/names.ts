@@ -189,3 +189,13 @@ export const ancestorFolders = (name: string): string[] => {
 
 /** The last segment of a name: what a download saves the file as. */
 export const baseName = (name: string): string => name.slice(name.lastIndexOf('/') + 1);
+
+/** What a watch names: a folder prefix (`""` for the whole vault, else ending in `/`) or one file's name. */
+export const parseWatchedPrefix = (
+  raw: string,
+  allowedExtensions: readonly string[],
+): { prefix: string; key: string } => {
+  if (raw === '' || raw.endsWith('/')) return parseFolderPrefix(raw);
+  const name = parseFileName(raw, allowedExtensions);
+  return { prefix: name.name, key: name.key };
+};

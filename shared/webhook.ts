@@ -4,14 +4,18 @@ import { subjectOf, type VaultEvent } from './events';
 /** Slack reads `&`, `<` and `>` as markup; escaped, a file name shows as it is. */
 const slackEscape = (text: string): string =>
   text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-const quoted = (message: string): string => (message ? ` — '${slackEscape(message)}'` : '');
 
-const groupsText = (groups: string[]): string =>
-  groups.length === 0 ? 'admins only' : groups.map(slackEscape).join(', ');
+const groupsText = (groups: string[], escapeText: (text: string) => string): string =>
+  groups.length === 0 ? 'admins only' : groups.map(escapeText).join(', ');
 
-export const webhookText = (event: VaultEvent): string => {
-  const name = slackEscape(subjectOf(event));
-  const user = slackEscape(event.user);
+/** One line telling what happened; `escapeText` makes user-given text safe for where it goes. */
+export const eventText = (
+  event: VaultEvent,
+  escapeText: (text: string) => string = (text) => text,
+): string => {
+  const quoted = (message: string): string => (message ? ` — '${escapeText(message)}'` : '');
+  const name = escapeText(subjectOf(event));
+  const user = escapeText(event.user);
   switch (event.type) {
     case 'FileCheckedIn':
       return event.version === null
@@ -22,9 +26,9 @@ export const webhookText = (event: VaultEvent): string => {
     case 'LockReleased':
       return `${user} undid the checkout of ${name}`;
     case 'LockBroken':
-      return `${user} broke ${slackEscape(event.previousOwner)}'s lock on ${name}`;
+      return `${user} broke ${escapeText(event.previousOwner)}'s lock on ${name}`;
     case 'FileMoved':
-      return `${user} moved ${slackEscape(event.from)} to ${name}${quoted(event.message)}`;
+      return `${user} moved ${escapeText(event.from)} to ${name}${quoted(event.message)}`;
     case 'FileDeleted':
       return `${user} deleted ${name} (v${event.version}, kept in the trash)${quoted(event.message)}`;
     case 'FileRestored':
@@ -33,12 +37,16 @@ export const webhookText = (event: VaultEvent): string => {
       return `${user} released ${name} v${event.version} for the machines${quoted(event.message)}`;
     case 'ReleaseWithdrawn':
       return `${user} withdrew the release of ${name} v${event.version}${quoted(event.message)}`;
+    case 'CheckoutRequested':
+      return `${user} asks ${escapeText(event.holder)} for ${name}${quoted(event.message)}`;
     case 'RuleChanged':
       return event.read === null || event.write === null
         ? `${user} removed the folder rule on ${name}`
-        : `${user} set the folder rule on ${name}: read ${groupsText(event.read)}; write ${groupsText(event.write)}`;
+        : `${user} set the folder rule on ${name}: read ${groupsText(event.read, escapeText)}; write ${groupsText(event.write, escapeText)}`;
   }
 };
+
+export const webhookText = (event: VaultEvent): string => eventText(event, slackEscape);
 
 export class WebhookError extends Error {
   override name = 'WebhookError';

@@ -15,6 +15,7 @@ import {
   parentFolderKey,
   versionToItem,
 } from '#shared/aws/dynamodb/items';
+import { DynamoDbNoticeStore } from '#shared/aws/dynamodb/notice-store';
 import { DynamoDbVaultStore } from '#shared/aws/dynamodb/vault-store';
 import { S3FileStore } from '#shared/aws/s3-file-store';
 import type { VaultConfig } from '#shared/config';
@@ -34,6 +35,7 @@ export const benchConfig = (table: string, bucket: string): VaultConfig => ({
   maxUploadBytes: 5 * 1024 ** 3,
   defaultRole: 'programmers',
   releaseFourEyes: false,
+  emailNotifications: false,
 });
 
 export const fileName = (raw: string): FileName => parseFileName(raw, EXTENSIONS);
@@ -73,13 +75,15 @@ export const createBenchVault = async (
   }
   await ensureBucket(clients.s3, config.bucket);
   const store = new DynamoDbVaultStore(clients.dynamodb, config.table);
+  const notices = new DynamoDbNoticeStore(clients.dynamodb, config.table);
   const blobs = new S3FileStore(clients.s3, config.bucket);
-  const vault = new Vault({ config, store, blobs });
+  const vault = new Vault({ config, store, notices, blobs });
   return {
     vault,
     config,
     clients,
     store,
+    notices,
     blobs,
     drop: async () => {
       await clients.dynamodb.send(new DeleteTableCommand({ TableName: config.table }));

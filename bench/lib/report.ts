@@ -8,6 +8,7 @@ import type { CallsRow } from '../sections/aws-calls';
 import type { BytesResult } from '../sections/bytes';
 import type { ColdStartRow } from '../sections/cold-start';
 import type { ContentionResult } from '../sections/contention';
+import type { FanOutPoint } from '../sections/fan-out';
 import type { FileLifeResult, HistoryPoint, TreePoint } from '../sections/file-life';
 import type { ListingPoint } from '../sections/listing';
 import type { LockScalePoint } from '../sections/lock-scale';
@@ -23,6 +24,7 @@ export interface BenchResults {
   listing?: ListingPoint[];
   rules?: RulesResult;
   life?: FileLifeResult;
+  fanOut?: FanOutPoint[];
   bytes?: BytesResult[];
 }
 
@@ -648,6 +650,37 @@ ${table(
     formatMs(point.foldersFirstPageMs),
     formatMs(point.filesFirstPageMs),
     formatMs(point.seedingMs),
+  ]),
+)}
+`);
+  }
+
+  // 9. Notifications fan out to what matches.
+  const fanned = results.fanOut;
+  if (fanned && fanned.length === 2) {
+    const [few, many] = fanned as [FanOutPoint, FanOutPoint];
+    const ratio = many.deliverMs / few.deliverMs;
+    targets.push({
+      item: '9. An event costs what matches, not every watch',
+      target: `fan-out with ${formatCount(many.watches)} watches ÷ with ${few.watches} (${few.matching} matching each) ≤ 1.5×`,
+      measured: `${formatRatio(ratio)} (${many.calls} vs ${few.calls} AWS calls)`,
+      met: ratio <= 1.5,
+    });
+    sections.push(`## 9. Notifications fan out to what matches
+
+The feeds' notifier handling one \`FileCheckedIn\` under \`fixtures/jaws/\`, with ${few.matching} watches of
+\`fixtures/\` among ${few.watches} and among ${formatCount(many.watches)} (the others each on a folder of its own).
+A watch is indexed under the prefix it watches, so the notifier makes one query per folder above
+the file (and one for the file itself), then writes one notification per match: the other watches
+are never read. A new event each run; medians, same process.
+
+${table(
+  ['watches', 'matching', 'fan-out', 'AWS calls'],
+  fanned.map((point) => [
+    formatCount(point.watches),
+    String(point.matching),
+    formatMs(point.deliverMs),
+    String(point.calls),
   ]),
 )}
 `);

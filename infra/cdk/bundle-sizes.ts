@@ -50,6 +50,8 @@ console.log(Math.round(performance.now() - started));`;
         CAMVAULT_BUCKET: 'bundle-check',
         CAMVAULT_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:bundle-check',
         CAMVAULT_WEBHOOK_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:bundle-check',
+        CAMVAULT_USER_POOL_ID: 'us-east-1_bundlecheck',
+        CAMVAULT_MAIL_FROM: 'bundle-check@example.com',
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       },
       encoding: 'utf8',
@@ -73,7 +75,7 @@ const provideRuntimeModules = (directory: string): void => {
 };
 
 /**
- * Synthesizes the app with bundling (the webhook on, so that every handler is built) and measures each
+ * Synthesizes the app with bundling (the webhook and mail on, so that every handler is built) and measures each
  * bundle; `loadRuns` 0 skips loading.
  */
 export const measureBundles = (options: { loadRuns: number }): BundleReport[] => {
@@ -82,7 +84,11 @@ export const measureBundles = (options: { loadRuns: number }): BundleReport[] =>
     provideRuntimeModules(outdir);
     const { app, stack } = createVaultApp({
       outdir,
-      context: { 'aws:cdk:enable-asset-metadata': true, webhook: 'true' },
+      context: {
+        'aws:cdk:enable-asset-metadata': true,
+        webhook: 'true',
+        mailFrom: 'vault@example.com',
+      },
       nag: false,
     });
     app.synth();
@@ -96,8 +102,18 @@ export const measureBundles = (options: { loadRuns: number }): BundleReport[] =>
           ],
       ),
       [backgroundFunctions.notify.id, backgroundFunctions.notify.entry, stack.notifications.notify],
+      [
+        backgroundFunctions.deliverNotifications.id,
+        backgroundFunctions.deliverNotifications.entry,
+        stack.notifications.deliver,
+      ],
       [backgroundFunctions.webhook.id, backgroundFunctions.webhook.entry, stack.notifications.webhook],
       [backgroundFunctions.migrate.id, backgroundFunctions.migrate.entry, stack.migrate],
+      [
+        backgroundFunctions.sendMailDigests.id,
+        backgroundFunctions.sendMailDigests.entry,
+        stack.mailDigests?.send,
+      ],
     ];
     return handlers.map(([handler, entry, fn]) => {
       const asset = (fn?.function.node.defaultChild as CfnFunction | undefined)?.getMetadata(

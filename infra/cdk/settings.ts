@@ -44,6 +44,10 @@ export interface VaultSettings {
   defaultRole: DefaultRole;
   /** Whether a lead may not release a version they checked in themselves. */
   releaseFourEyes: boolean;
+  /** The sender of the notification digests, verified in SES; null: no e-mail, the feed only. */
+  mailFrom: string | null;
+  /** Minutes between two digest runs. */
+  digestMinutes: number;
 }
 
 /** Every context key a deployment may set, with what it means: the README's table is this list. */
@@ -68,6 +72,9 @@ export const SETTING_KEYS = {
   defaultRole: `role of a user in none of the role groups, one of ${DEFAULT_ROLES.join(', ')} (default programmers)`,
   releaseFourEyes:
     'four eyes on releases, true or false: true means a lead may not release a version they checked in (default false)',
+  mailFrom:
+    "sender address of the notification e-mails, verified in SES; set, it mails each user a digest of their feed's new notifications (default none: the feed only)",
+  digestMinutes: 'minutes between two notification digest mails, 2–1440 (default 15)',
 } as const;
 
 export type SettingKey = keyof typeof SETTING_KEYS;
@@ -185,6 +192,8 @@ export const readSettings = (read: ReadContext): VaultSettings => {
   };
   const adminEmails = emails('adminEmails');
   const notifyEmails = emails('notifyEmails');
+  const mailFrom = text(read, 'mailFrom') ?? null;
+  if (mailFrom !== null && !EMAIL.test(mailFrom)) fail('mailFrom', `"${mailFrom}" is not an e-mail address`);
 
   const logLevel = (text(read, 'logLevel') ?? 'INFO').toUpperCase();
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) fail('logLevel', `"${logLevel}" is not a level`);
@@ -229,6 +238,8 @@ export const readSettings = (read: ReadContext): VaultSettings => {
     webhook: flag(read, 'webhook') ?? false,
     defaultRole: defaultRole as DefaultRole,
     releaseFourEyes: flag(read, 'releaseFourEyes') ?? false,
+    mailFrom,
+    digestMinutes: integer(read, 'digestMinutes', 2, 1440) ?? 15,
   };
   // The functions check their configuration at cold start; check it here first, with the same code.
   try {
@@ -252,6 +263,8 @@ export const vaultEnvironment = (
   CAMVAULT_MAX_UPLOAD_BYTES: String(settings.maxUploadBytes),
   CAMVAULT_DEFAULT_ROLE: settings.defaultRole,
   CAMVAULT_RELEASE_FOUR_EYES: String(settings.releaseFourEyes),
+  // The feeds' notifier marks each notification due by mail only when the digests are deployed.
+  CAMVAULT_EMAIL_NOTIFICATIONS: String(settings.mailFrom !== null),
   // Unset means locks never expire: the variable is left out rather than set empty.
   ...(settings.lockTtlSeconds === null ? {} : { CAMVAULT_LOCK_TTL_SECONDS: String(settings.lockTtlSeconds) }),
 });

@@ -30,7 +30,17 @@ export interface VaultNotificationsProps {
   webhook: boolean;
   logLevel: LogLevel;
   logRetention: RetentionDays;
+  /** The vault's configuration, as the routes have it: the feeds' notifier decides with the same rules. */
+  vaultEnvironment: Record<string, string>;
 }
+
+/** What the feeds' notifier does on the table: rules, files, watches and requests read; notifications put; answered requests deleted. */
+export const DELIVER_TABLE_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:Query',
+  'dynamodb:PutItem',
+  'dynamodb:DeleteItem',
+] as const;
 
 /** How the stream is read: see the README, "Deploy to AWS", "Notifications", for what each choice means when things fail. */
 export const STREAM_READING = {
@@ -65,6 +75,9 @@ export class VaultNotifications extends Construct {
   readonly notify: VaultFunction;
   /** Where the stream's event source puts the pointers to records Notify could not publish. */
   readonly notifyFailures: Queue;
+  /** The feeds' notifier: a second consumer of the stream, each change to the feeds it concerns. */
+  readonly deliver: VaultFunction;
+  readonly deliverFailures: Queue;
   readonly webhook: VaultFunction | null = null;
   /** Where webhook events go when every attempt failed, or when SNS could not invoke the function. */
   readonly webhookDeadLetters: Queue | null = null;
@@ -92,7 +105,7 @@ export class VaultNotifications extends Construct {
     for (const email of props.notifyEmails) this.topic.addSubscription(new EmailSubscription(email));
 
     const defaults = { logLevel: props.logLevel, logRetention: props.logRetention };
-    const { notify, webhook } = backgroundFunctions;
+    const { notify, webhook, deliverNotifications } = backgroundFunctions;
 
     this.notify = new VaultFunction(this, notify.id, {
       entry: join(props.root, notify.entry),
@@ -121,6 +134,31 @@ export class VaultNotifications extends Construct {
     this.notify.role.addToPrincipalPolicy(
       new PolicyStatement({ actions: ['sns:Publish'], resources: [this.topic.topicArn] }),
     );
+
+    this.deliver = new VaultFunction(this, deliverNotifications.id, {
+      entry: join(props.root, deliverNotifications.entry),
+      description: 'adds each committed change to the feeds of the users it concerns',
+      environment: props.vaultEnvironment,
+      timeout: Duration.minutes(1),
+      sdk: 'runtime',
+      ...defaults,
+    });
+    this.deliver.bindTable(props.table, [...DELIVER_TABLE_ACTIONS], ['byGroup']);
+    this.deliverFailures = failureQueue(this, 'DeliverFailures');
+    this.deliver.function.addEventSource(
+      new DynamoEventSource(props.table, {
+        startingPosition: StartingPosition.TRIM_HORIZON,
+        ...STREAM_READING,
+        bisectBatchOnError: true,
+        reportBatchItemFailures: true,
+        onFailure: { bind: (_mapping, handler) => sendTo(this.deliverFailures, handler) },
+        filters: STREAM_FILTERS,
+      }),
+    );
+    Validations.of(this.deliver.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'dynamodb:ListStreams, granted by the stream event source, supports no resource-level scope.',
+    });
     // What SNS asks KMS for on a publisher's behalf: a data key, and its decryption to reuse it.
     this.notify.role.addToPrincipalPolicy(
       new PolicyStatement({

@@ -12,6 +12,7 @@ import { type VaultSettings, vaultEnvironment } from './settings';
 import { VaultApi } from './vault-api';
 import { VaultFunction } from './vault-function';
 import { VaultIdentity } from './vault-identity';
+import { VaultMailDigests } from './vault-mail-digests';
 import { VaultNotifications } from './vault-notifications';
 import { VaultStorage } from './vault-storage';
 import { type GivenWebSettings, VaultWebHosting, webEndpoints } from './web-hosting';
@@ -41,6 +42,8 @@ export class VaultStack extends Stack {
   readonly identity: VaultIdentity;
   readonly http: VaultApi;
   readonly notifications: VaultNotifications;
+  /** Null unless the `mailFrom` setting is given. */
+  readonly mailDigests: VaultMailDigests | null;
   readonly web: VaultWebHosting;
   /** The route handlers, by route id. */
   readonly functions = new Map<string, VaultFunction>();
@@ -116,11 +119,24 @@ export class VaultStack extends Stack {
       webhook: settings.webhook,
       logLevel: settings.logLevel,
       logRetention: settings.logRetention,
+      vaultEnvironment: environment,
     });
-    const { topic, notifyFailures, webhookDeadLetters, webhookSecret } = this.notifications;
+    const { topic, notifyFailures, deliverFailures, webhookDeadLetters, webhookSecret } = this.notifications;
 
-    // Scheduled jobs go here, each a VaultFunction bound like the routes and run by an
-    // aws-events Rule on a Schedule: first the sweeper, which deletes the blobs of uploads that were
+    this.mailDigests = settings.mailFrom
+      ? new VaultMailDigests(this, 'MailDigests', {
+          table,
+          userPool: this.identity.userPool,
+          root: REPOSITORY_ROOT,
+          mailFrom: settings.mailFrom,
+          digestMinutes: settings.digestMinutes,
+          logLevel: settings.logLevel,
+          logRetention: settings.logRetention,
+        })
+      : null;
+
+    // More scheduled jobs go here, each a VaultFunction bound like the routes and run by an
+    // aws-events Rule on a Schedule: next the sweeper, which deletes the blobs of uploads that were
     // staged but never checked in (their upload items expire by TTL; the bucket keeps the bytes).
 
     this.web = new VaultWebHosting(this, 'Web', {
@@ -143,6 +159,10 @@ export class VaultStack extends Stack {
       NotifyFailureQueueUrl: [
         notifyFailures.queueUrl,
         'Stream batches that could not be published, as shard and sequence-number ranges',
+      ],
+      DeliverFailureQueueUrl: [
+        deliverFailures.queueUrl,
+        "Stream batches that could not reach the users' feeds, as shard and sequence-number ranges",
       ],
     };
     if (webhookDeadLetters && webhookSecret) {

@@ -12,7 +12,7 @@ import {
   startS3,
   startSns,
 } from './emulators';
-import { createTopic, startNotifications } from './notifications';
+import { createTopic, startFeedNotifier, startNotifications } from './notifications';
 import { ensureBucket, ensureTable } from './provision';
 import { createLocalApi, lambdaContext, listen, loadHandler, loadHandlers } from './server';
 
@@ -106,6 +106,8 @@ export interface ServeOptions {
   extraPages?: Parameters<typeof createLocalApi>[0]['extraPages'];
   /** Publish events (needs `endpoints.sns`): the stream position is kept in `checkpointFile`. */
   notifications?: { checkpointFile: string; webhookUrl?: string; webhookRetryAfterSeconds?: number };
+  /** Fan changes out to the users' feeds (watches, requests): the stream position is kept in `checkpointFile`. */
+  feeds?: { checkpointFile: string; pollMs?: number };
 }
 
 /**
@@ -149,6 +151,15 @@ export const serveVault = async (options: ServeOptions) => {
       topicArn,
     });
   }
+  const feeds = options.feeds
+    ? await startFeedNotifier({
+        dynamodb: clients.dynamodb,
+        dynamodbEndpoint: options.endpoints.dynamodb,
+        region: REGION,
+        table: options.table,
+        ...options.feeds,
+      })
+    : null;
   const api = createLocalApi({
     routes,
     handlers: loadHandlers(routes),
@@ -164,7 +175,7 @@ export const serveVault = async (options: ServeOptions) => {
         server.close(() => resolve());
         server.closeIdleConnections();
       });
-      await notifications?.stop();
+      await Promise.all([notifications?.stop(), feeds?.stop()]);
       serving = false;
     },
   };

@@ -69,6 +69,7 @@ const main = async () => {
         checkpointFile: resolve(dataDir, 'stream-checkpoint.json'),
         webhookUrl: process.env.CAMVAULT_WEBHOOK_URL || undefined,
       },
+      feeds: { checkpointFile: resolve(dataDir, 'feeds-checkpoint.json') },
     });
   } catch (error) {
     await emulators.stop();

@@ -39,6 +39,37 @@ export const createTopic = async (snsEndpoint: string, region: string, name: str
   return TopicArn;
 };
 
+/**
+ * The feeds' notifier, as the second event source mapping on AWS: its own position in the same
+ * stream, kept in `checkpointFile`. The feed is the delivery locally; it needs no topic.
+ */
+export const startFeedNotifier = async (options: {
+  dynamodb: DynamoDBClient;
+  dynamodbEndpoint: string;
+  region: string;
+  table: string;
+  checkpointFile: string;
+  pollMs?: number;
+}) => {
+  const { deliverNotifications } = backgroundFunctions;
+  const deliver = loadHandler<LambdaFunction<DynamoDBStreamEvent, DynamoDBBatchResponse>>(
+    deliverNotifications.entry,
+  );
+  return followStream({
+    dynamodb: options.dynamodb,
+    streams: new DynamoDBStreamsClient({
+      region: options.region,
+      credentials: EMULATOR_CREDENTIALS,
+      endpoint: options.dynamodbEndpoint,
+    }),
+    table: options.table,
+    checkpointFile: options.checkpointFile,
+    pollMs: options.pollMs,
+    handler: (event) => deliver(event, lambdaContext(deliverNotifications.id)),
+    onError: (error) => logger.warn('feed notifier will retry', { error: error as Error }),
+  });
+};
+
 export const startNotifications = async (options: NotificationOptions & { topicArn: string }) => {
   const clientConfig = { region: options.region, credentials: EMULATOR_CREDENTIALS };
   const notify = loadHandler<LambdaFunction<DynamoDBStreamEvent, DynamoDBBatchResponse>>(

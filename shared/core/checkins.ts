@@ -224,6 +224,7 @@ export class CheckIns {
         version: nextVersion,
         message: request.message,
         at: now,
+        lockKept: keptLock !== null,
       }),
     ];
     // A new file checked in with keepLock is checked out to its creator: that is a checkout too.
@@ -292,6 +293,7 @@ export class CheckIns {
         version: null,
         message,
         at: now,
+        lockKept: false,
       });
       const result = await this.context.store.releaseLock({ file, lockId: held.lockId, entry, now });
       if (result.committed) return { file: fileView({ ...file, lock: null }, now), version: null };

@@ -1,11 +1,12 @@
 /** What every capability of the core is built on: configuration, the ports, a clock and an id source. */
 import type { VaultConfig } from '../config';
 import type { RuleBook } from './permissions';
-import type { FileStore, VaultStore } from './ports';
+import type { FileStore, NoticeStore, VaultStore } from './ports';
 
 export interface CoreContext {
   config: VaultConfig;
   store: VaultStore;
+  notices: NoticeStore;
   blobs: FileStore;
   clock: () => Date;
   newId: () => string;

@@ -37,9 +37,17 @@ export const checkedOut = (context: CoreContext, file: FileRecord, at: string) =
 export const checkedIn = (
   context: CoreContext,
   file: FileRecord,
-  change: { user: string; lockId: string | null; version: number | null; message: string; at: string },
-) =>
-  entry(context, 'FileCheckedIn', change.at, {
+  change: {
+    user: string;
+    lockId: string | null;
+    version: number | null;
+    message: string;
+    at: string;
+    /** Set when a check-in kept its lock (`keepLock`). */
+    lockKept?: boolean;
+  },
+): AuditRecord<'FileCheckedIn'> => ({
+  ...entry(context, 'FileCheckedIn', change.at, {
     name: file.name,
     user: change.user,
     lockId: change.lockId,
@@ -48,7 +56,9 @@ export const checkedIn = (
     sizeBytes: file.sizeBytes,
     message: change.message,
     fileId: file.fileId,
-  });
+  }),
+  ...(change.lockKept ? { lockKept: true } : {}),
+});
 
 export const lockReleased = (context: CoreContext, file: FileRecord, lockId: string, at: string) =>
   entry(context, 'LockReleased', at, {
@@ -128,6 +138,19 @@ export const releaseWithdrawn = (
     name: file.name,
     user: change.user,
     version: change.version,
+    message: change.message,
+    fileId: file.fileId,
+  });
+
+export const checkoutRequested = (
+  context: CoreContext,
+  file: FileRecord,
+  change: { user: string; holder: string; message: string; at: string },
+) =>
+  entry(context, 'CheckoutRequested', change.at, {
+    name: file.name,
+    user: change.user,
+    holder: change.holder,
     message: change.message,
     fileId: file.fileId,
   });

@@ -12,10 +12,13 @@ import type {
   FolderChange,
   FolderRecord,
   LockRecord,
+  NotificationRecord,
   ReleaseRecord,
+  RequestRecord,
   TrashedRecord,
   UploadRecord,
   VersionRecord,
+  WatchRecord,
 } from './records';
 
 export interface ListFilesQuery {
@@ -178,6 +181,63 @@ export interface VaultStore {
   moveFile(change: Move): Promise<MoveResult>;
   deleteFile(change: Deletion): Promise<Committed | FileChanged>;
   restoreFile(change: Restoration): Promise<RestoreResult>;
+}
+
+export interface NewRequest {
+  /** The file as read, held by `request.holder` under `request.lockId`: the request stands only if it still is. */
+  file: FileRecord;
+  request: RequestRecord;
+  entry: AuditRecord;
+  now: string;
+}
+
+/**
+ * (v2) Watches, checkout requests and each user's feed. A watch is found by the prefix it watches, so
+ * an event costs one query per folder above its file (and the file itself), whatever the number of
+ * watches elsewhere; a notification is keyed by its user and event, so a replayed event adds nothing.
+ */
+export interface NoticeStore {
+  /** Sets the watch (the same user and prefix: the same watch, its types replaced); as stored. */
+  putWatch(watch: WatchRecord): Promise<WatchRecord>;
+  listWatches(user: string): Promise<WatchRecord[]>;
+  /** Removes the user's watch; null when they have none of that id. */
+  deleteWatch(user: string, watchId: string): Promise<WatchRecord | null>;
+  /** Every watch on exactly one of these case-folded prefixes or names. */
+  watchersOf(keys: string[]): Promise<WatchRecord[]>;
+  /** The request with its audit entry, if the file is still as read: one transaction. */
+  putRequest(change: NewRequest): Promise<Committed | FileChanged>;
+  requestsFor(fileId: string): Promise<RequestRecord[]>;
+  /** Removes these requests, each only if it is still the one read (a newer one, against another lock, stays). */
+  removeRequests(requests: RequestRecord[]): Promise<void>;
+  /** Adds the notification unless it is already there (false then); `mail`: it is also to be e-mailed. */
+  deliver(notification: NotificationRecord, options: { mail: boolean }): Promise<boolean>;
+  /** Notifications still to be e-mailed, by user then time, at most `limit`. */
+  pendingMail(limit: number): Promise<NotificationRecord[]>;
+  /** These were e-mailed: no digest lists them again. */
+  mailSent(notifications: NotificationRecord[]): Promise<void>;
+  listNotifications(user: string, limit: number, cursor: string | null): Promise<Page<NotificationRecord>>;
+  getNotification(user: string, sortValue: string): Promise<NotificationRecord | null>;
+  /** The sort value up to which the user has read (null: nothing read yet). */
+  readMark(user: string): Promise<string | null>;
+  /** Moves the mark up to `sortValue`, never back. */
+  markRead(user: string, sortValue: string): Promise<void>;
+  countUnread(user: string, after: string | null): Promise<number>;
+}
+
+/** (v2) Where a user's notifications are e-mailed: their verified address in the user pool. */
+export interface Directory {
+  /** The user's verified e-mail address; null when they have none (or no longer exist). */
+  verifiedEmailOf(user: string): Promise<string | null>;
+}
+
+export interface Mail {
+  to: string;
+  subject: string;
+  text: string;
+}
+
+export interface MailSender {
+  send(mail: Mail): Promise<void>;
 }
 
 export interface StoredBlob {

@@ -1,5 +1,6 @@
 /** What the vault stores, as the core sees it: the adapters turn these into items and back. */
-import type { EventDetails, EventType } from '../events';
+import type { EventDetails, EventType, VaultEvent } from '../events';
+import type { NotificationReason } from '../model';
 
 export interface LockRecord {
   user: string;
@@ -98,6 +99,8 @@ export interface AuditRecord<T extends EventType = EventType> {
   name: string;
   fileId: string | null;
   details: EventDetails<T>;
+  /** A check-in that kept its lock (`keepLock`): it frees nothing, so no request is answered by it. */
+  lockKept?: boolean;
 }
 
 /** A folder whose file count a change moves by `delta` (+1 or -1). */
@@ -106,4 +109,38 @@ export interface FolderChange {
   /** Its spelling, should the change create it. */
   prefix: string;
   delta: 1 | -1;
+}
+
+/** (v2) A watch, with the groups its owner had when they set it: the notifier decides with those. */
+export interface WatchRecord {
+  user: string;
+  watchId: string;
+  /** As the caller spelled it: a folder prefix ("" or ending in "/") or a file name. */
+  prefix: string;
+  /** Case-folded: what event names are compared with. */
+  key: string;
+  types: EventType[] | null;
+  groups: string[];
+  createdAt: string;
+}
+
+/** (v2) A request for a held file: it lasts as long as the lock `lockId` it was made against. */
+export interface RequestRecord {
+  fileId: string;
+  name: string;
+  user: string;
+  groups: string[];
+  holder: string;
+  lockId: string;
+  message: string;
+  at: string;
+}
+
+/** (v2) One notification in a user's feed; `sortValue` orders the feed and names it. */
+export interface NotificationRecord {
+  user: string;
+  sortValue: string;
+  at: string;
+  reason: NotificationReason;
+  event: VaultEvent;
 }

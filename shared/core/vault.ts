@@ -7,16 +7,21 @@ import type { VaultConfig } from '../config';
 import { Audit } from './audit';
 import { CheckIns } from './checkins';
 import { type CoreContext, RuleCache } from './context';
+import { FanOut } from './fan-out';
+import { Feed } from './feed';
 import { Files } from './files';
 import { Lifecycle } from './lifecycle';
 import { Locks } from './locks';
-import type { FileStore, VaultStore } from './ports';
+import type { FileStore, NoticeStore, VaultStore } from './ports';
 import { Releases } from './releases';
+import { Requests } from './requests';
 import { Rules } from './rules';
+import { Watches } from './watches';
 
 export interface VaultDependencies {
   config: VaultConfig;
   store: VaultStore;
+  notices: NoticeStore;
   blobs: FileStore;
   clock?: () => Date;
   newId?: () => string;
@@ -31,11 +36,17 @@ export class Vault {
   readonly audit: Audit;
   readonly releases: Releases;
   readonly rules: Rules;
+  readonly watches: Watches;
+  readonly requests: Requests;
+  readonly feed: Feed;
+  /** The notifier's side: run off the table's stream, never by a route. */
+  readonly fanOut: FanOut;
 
   constructor(dependencies: VaultDependencies) {
     const context: CoreContext = {
       config: dependencies.config,
       store: dependencies.store,
+      notices: dependencies.notices,
       blobs: dependencies.blobs,
       clock: dependencies.clock ?? (() => new Date()),
       newId: dependencies.newId ?? randomUUID,
@@ -49,6 +60,10 @@ export class Vault {
     this.audit = new Audit(context);
     this.releases = new Releases(context);
     this.rules = new Rules(context);
+    this.watches = new Watches(context);
+    this.requests = new Requests(context);
+    this.feed = new Feed(context);
+    this.fanOut = new FanOut(context);
   }
 
   get extensions(): readonly string[] {

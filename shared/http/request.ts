@@ -61,6 +61,15 @@ export const parsePathFileId = (event: APIGatewayProxyEventV2): string => {
   return raw;
 };
 
+/** A watch's id as the vault issues it (22 base64url characters); an unknown one is the core's 404. */
+const WATCH_ID = /^[A-Za-z0-9_-]{22}$/;
+
+export const parsePathWatchId = (event: APIGatewayProxyEventV2): string => {
+  const raw = event.pathParameters?.watchId ?? '';
+  if (!WATCH_ID.test(raw)) throw badRequest('watchId must be a watch id as POST /watches gives it');
+  return raw;
+};
+
 /**
  * The `{prefix}` of the rules routes: a folder prefix ending in "/" (the one empty segment a path
  * may hold, at its end); the root "" has no rule (a rule on every file is the role itself).

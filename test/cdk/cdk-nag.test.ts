@@ -1,7 +1,7 @@
 /**
  * The app synthesizes offline, as `cdk synth` does (bundling aside), and cdk-nag's AwsSolutions checks
  * find nothing unacknowledged; every acknowledgement answers a real finding with a one-line reason.
- * Twice: with the defaults, and with every optional resource on (e-mail subscribers, the webhook).
+ * Twice: with the defaults, and with every optional resource on (e-mail subscribers, the webhook, mail digests).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +12,10 @@ import { createVaultApp } from '../../infra/cdk/vault-app';
 
 const CONFIGURATIONS: [string, Record<string, unknown>][] = [
   ['the defaults', {}],
-  ['every optional resource', { notifyEmails: 'team@example.com', webhook: 'true' }],
+  [
+    'every optional resource',
+    { notifyEmails: 'team@example.com', webhook: 'true', mailFrom: 'vault@example.com' },
+  ],
 ];
 
 describe.each(CONFIGURATIONS)('with %s', (_, settings) => {

@@ -23,6 +23,7 @@ import type { CoreContext } from '#shared/core/context';
 import {
   checkedIn,
   checkedOut,
+  checkoutRequested,
   deleted,
   fileReleased,
   lockBroken,
@@ -40,6 +41,7 @@ import { REPOSITORY_ROOT, type VaultStack } from '../../infra/cdk/vault-stack';
 import { backgroundFunctions } from '../../infra/routes';
 
 const EMAILS = ['team@example.com', 'lead@example.com'];
+const MAIL_FROM = 'vault@example.com';
 
 type Resource = { Type: string; Properties?: any; DeletionPolicy?: string };
 
@@ -55,6 +57,8 @@ beforeAll(() => {
       notifyEmails: EMAILS.join(','),
       webhook: 'true',
       logRetentionDays: 30,
+      mailFrom: MAIL_FROM,
+      digestMinutes: '10',
     },
     nag: false,
   }).stack;
@@ -172,8 +176,17 @@ describe('the topic', () => {
   });
 });
 
+/** The stream's event source mapping of one function. */
+const mappingOf = (fn: IConstruct) => {
+  const found = ofType('AWS::Lambda::EventSourceMapping').filter(
+    ([, mapping]) => JSON.stringify(mapping.Properties.FunctionName) === JSON.stringify(ref(fn)),
+  );
+  expect(found).toHaveLength(1);
+  return (found[0] as [string, Resource])[1].Properties;
+};
+
 describe('Notify', () => {
-  const mapping = () => only('AWS::Lambda::EventSourceMapping').Properties;
+  const mapping = () => mappingOf(notifications().notify.function);
 
   test('reads the table stream from its start, in batches, retrying, bisecting, reporting failed items', () => {
     const { notify, notifyFailures } = notifications();
@@ -280,6 +293,7 @@ describe('Notify', () => {
       ['a restore', entry(restored(context, plate, change))],
       ['a release', entry(fileReleased(context, plate, { ...change, user: 'lead1', version: 4 }))],
       ['a withdrawal', entry(releaseWithdrawn(context, plate, { ...change, user: 'lead1', version: 4 }))],
+      ['a request', entry(checkoutRequested(context, plate, { ...change, user: 'prog3', holder: 'prog2' }))],
       [
         'a rule set',
         entry(ruleChanged(context, { prefix: 'customers/', user: 'boss', read: ['leads'], write: [], at })),
@@ -367,6 +381,110 @@ describe('Notify', () => {
   });
 });
 
+describe('DeliverNotifications', () => {
+  test('reads the same stream as Notify, with the same filters, retries and a failure queue of its own', () => {
+    const { deliver, deliverFailures, notify } = notifications();
+    const { FilterCriteria, ...properties } = mappingOf(deliver.function);
+    expect(properties).toEqual({
+      EventSourceArn: { 'Fn::GetAtt': [idOf(stack.storage.table), 'StreamArn'] },
+      FunctionName: ref(deliver.function),
+      StartingPosition: 'TRIM_HORIZON',
+      BatchSize: 100,
+      MaximumRetryAttempts: 10,
+      BisectBatchOnFunctionError: true,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      MaximumRecordAgeInSeconds: 6 * 3600,
+      DestinationConfig: { OnFailure: { Destination: arnOf(deliverFailures) } },
+    });
+    expect(FilterCriteria).toEqual(mappingOf(notify.function).FilterCriteria);
+  });
+
+  test('reads the table and its byGroup index, puts and deletes items, reads the stream: nothing else', () => {
+    const { deliver, deliverFailures } = notifications();
+    const table = { 'Fn::GetAtt': [idOf(stack.storage.table), 'Arn'] };
+    expect(permissionsOf(deliver.role)).toEqual(
+      [
+        ...allow(['logs:CreateLogStream', 'logs:PutLogEvents'], [arnOf(deliver.logGroup)]),
+        ...allow(
+          ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
+          [{ 'Fn::GetAtt': [idOf(stack.storage.table), 'StreamArn'] }],
+        ),
+        ...allow(['dynamodb:ListStreams'], ['*']),
+        ...allow(['sqs:SendMessage'], [arnOf(deliverFailures)]),
+        ...allow(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], [table]),
+        ...allow(['dynamodb:Query'], [{ 'Fn::Join': ['', [table, '/index/byGroup']] }]),
+      ].sort(),
+    );
+  });
+});
+
+describe('SendMailDigests', () => {
+  const digests = () => {
+    const { mailDigests } = stack;
+    if (!mailDigests) throw new Error('mailFrom is set: the digests are deployed');
+    return mailDigests;
+  };
+
+  test('runs every digestMinutes, not retried, within the rate, with what its source reads', () => {
+    const { send, schedule } = digests();
+    expect(resourceOf(schedule).Properties).toMatchObject({
+      ScheduleExpression: 'rate(10 minutes)',
+      State: 'ENABLED',
+      Targets: [
+        expect.objectContaining({ Arn: arnOf(send.function), RetryPolicy: { MaximumRetryAttempts: 0 } }),
+      ],
+    });
+    const properties = resourceOf(send.function).Properties;
+    expect(properties.Timeout).toBeLessThan(10 * 60);
+    expect(properties.Environment.Variables).toMatchObject({
+      CAMVAULT_TABLE: ref(stack.storage.table),
+      CAMVAULT_USER_POOL_ID: ref(stack.identity.userPool),
+      CAMVAULT_MAIL_FROM: MAIL_FROM,
+    });
+    expect(
+      Object.keys(properties.Environment.Variables)
+        .filter((name) => name.startsWith('CAMVAULT_'))
+        .sort(),
+    ).toEqual(variablesReadBy(backgroundFunctions.sendMailDigests.entry));
+    const [invokeConfig] = ofType('AWS::Lambda::EventInvokeConfig').filter(
+      ([, config]) => JSON.stringify(config.Properties.FunctionName) === JSON.stringify(ref(send.function)),
+    );
+    expect(invokeConfig?.[1].Properties.MaximumRetryAttempts).toBe(0);
+  });
+
+  test('finds due mail on byGroup, marks it, reads users from the pool, sends as mailFrom only', () => {
+    const { send } = digests();
+    const table = { 'Fn::GetAtt': [idOf(stack.storage.table), 'Arn'] };
+    expect(permissionsOf(send.role)).toEqual(
+      [
+        ...allow(['logs:CreateLogStream', 'logs:PutLogEvents'], [arnOf(send.logGroup)]),
+        ...allow(['dynamodb:UpdateItem'], [table]),
+        ...allow(['dynamodb:Query'], [{ 'Fn::Join': ['', [table, '/index/byGroup']] }]),
+        ...allow(['cognito-idp:AdminGetUser'], [arnOf(stack.identity.userPool)]),
+        ...allow(
+          ['ses:SendEmail'],
+          [
+            {
+              'Fn::Join': [
+                '',
+                ['arn:aws:ses:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':identity/*'],
+              ],
+            },
+          ],
+        ),
+      ].sort(),
+    );
+    expect(statementsWith(send.role, 'ses:SendEmail').map((statement) => statement.Condition)).toEqual([
+      { StringEquals: { 'ses:FromAddress': MAIL_FROM } },
+    ]);
+  });
+
+  test('the feeds and every route are told to mark notifications due by mail', () => {
+    const variables = resourceOf(notifications().deliver.function).Properties.Environment.Variables;
+    expect(variables.CAMVAULT_EMAIL_NOTIFICATIONS).toBe('true');
+  });
+});
+
 describe('Webhook', () => {
   test('is subscribed to the topic; what SNS cannot hand it goes to its dead-letter queue', () => {
     const { fn, deadLetters } = webhook();
@@ -395,7 +513,10 @@ describe('Webhook', () => {
 
   test('is retried twice, then the event goes to the dead-letter queue', () => {
     const { fn, deadLetters } = webhook();
-    expect(only('AWS::Lambda::EventInvokeConfig').Properties).toEqual({
+    const [invokeConfig] = ofType('AWS::Lambda::EventInvokeConfig').filter(
+      ([, config]) => JSON.stringify(config.Properties.FunctionName) === JSON.stringify(ref(fn.function)),
+    );
+    expect(invokeConfig?.[1].Properties).toEqual({
       FunctionName: ref(fn.function),
       Qualifier: '$LATEST',
       MaximumRetryAttempts: 2,
@@ -517,9 +638,9 @@ describe('with the default settings', () => {
 
   const types = () => Object.values(plainResources).map((resource) => resource.Type);
 
-  test('the topic and Notify are there, with no subscription', () => {
+  test('the topic, Notify and DeliverNotifications are there, with no subscription', () => {
     expect(types().filter((type) => type === 'AWS::SNS::Topic')).toHaveLength(1);
-    expect(types().filter((type) => type === 'AWS::Lambda::EventSourceMapping')).toHaveLength(1);
+    expect(types().filter((type) => type === 'AWS::Lambda::EventSourceMapping')).toHaveLength(2);
     expect(types()).not.toContain('AWS::SNS::Subscription');
   });
 
@@ -527,10 +648,23 @@ describe('with the default settings', () => {
     expect(plain.notifications.webhook).toBeNull();
     expect(types()).not.toContain('AWS::SecretsManager::Secret');
     expect(types()).not.toContain('AWS::Lambda::EventInvokeConfig');
-    expect(types().filter((type) => type === 'AWS::SQS::Queue')).toHaveLength(1);
+    // The stream consumers' failure queues only.
+    expect(types().filter((type) => type === 'AWS::SQS::Queue')).toHaveLength(2);
     const outputs = Object.keys(Template.fromStack(plain).toJSON().Outputs);
-    expect(outputs).toEqual(expect.arrayContaining(['TopicArn', 'NotifyFailureQueueUrl']));
+    expect(outputs).toEqual(
+      expect.arrayContaining(['TopicArn', 'NotifyFailureQueueUrl', 'DeliverFailureQueueUrl']),
+    );
     expect(outputs).not.toEqual(expect.arrayContaining(['WebhookSecretArn']));
     expect(outputs).not.toEqual(expect.arrayContaining(['WebhookDeadLetterQueueUrl']));
+  });
+
+  test('no mailFrom: no digests, no schedule, and no notification is marked due by mail', () => {
+    expect(plain.mailDigests).toBeNull();
+    expect(types()).not.toContain('AWS::Events::Rule');
+    const deliver =
+      plainResources[
+        plain.getLogicalId(plain.notifications.deliver.function.node.defaultChild as CfnElement)
+      ];
+    expect(deliver?.Properties.Environment.Variables.CAMVAULT_EMAIL_NOTIFICATIONS).toBe('false');
   });
 });

@@ -24,6 +24,8 @@ test('defaults: a local web origin, .mcam, 15-minute URLs, locks that never expi
     webhook: false,
     defaultRole: 'programmers',
     releaseFourEyes: false,
+    mailFrom: null,
+    digestMinutes: 15,
   });
 });
 
@@ -40,6 +42,8 @@ test('command-line strings and cdk.json values mean the same', () => {
     webhook: 'TRUE',
     defaultRole: ' operators ',
     releaseFourEyes: 'true',
+    mailFrom: ' vault@example.com ',
+    digestMinutes: '60',
   });
   const fromJson = settingsFrom({
     webOrigin: 'https://vault.example.com',
@@ -53,6 +57,8 @@ test('command-line strings and cdk.json values mean the same', () => {
     webhook: true,
     defaultRole: 'operators',
     releaseFourEyes: true,
+    mailFrom: 'vault@example.com',
+    digestMinutes: 60,
   });
   expect(fromCli).toEqual(fromJson);
   expect(fromCli).toMatchObject({
@@ -64,6 +70,8 @@ test('command-line strings and cdk.json values mean the same', () => {
     webhook: true,
     defaultRole: 'operators',
     releaseFourEyes: true,
+    mailFrom: 'vault@example.com',
+    digestMinutes: 60,
   });
   expect(settingsFrom({ webhook: 'false' }).webhook).toBe(false);
 });
@@ -93,6 +101,10 @@ test.each([
   ['defaultRole', 'admins', /one of programmers, operators, none/],
   ['defaultRole', 'Operators', /one of programmers, operators, none/],
   ['releaseFourEyes', 'on', /true or false/],
+  ['mailFrom', 'vault', /e-mail/],
+  ['mailFrom', 'a@example.com,b@example.com', /e-mail/],
+  ['digestMinutes', '1', /2 to 1440/],
+  ['digestMinutes', 1441, /2 to 1440/],
 ])('refuses %s = %p, naming the key', (key, value, problem) => {
   const attempt = () => settingsFrom({ [key]: value });
   expect(attempt).toThrow(SettingsError);
@@ -110,10 +122,14 @@ test('the functions’ environment carries the role and release settings, and le
     CAMVAULT_MAX_UPLOAD_BYTES: String(5 * 1024 ** 3),
     CAMVAULT_DEFAULT_ROLE: 'programmers',
     CAMVAULT_RELEASE_FOUR_EYES: 'false',
+    CAMVAULT_EMAIL_NOTIFICATIONS: 'false',
   });
   expect(vaultEnvironment(settingsFrom({ lockTtlSeconds: 60 }), resources)).toMatchObject({
     CAMVAULT_LOCK_TTL_SECONDS: '60',
   });
   const shop = vaultEnvironment(settingsFrom({ defaultRole: 'none', releaseFourEyes: true }), resources);
   expect(loadConfig(shop)).toMatchObject({ defaultRole: 'none', releaseFourEyes: true });
+  // A sender deploys the digests: only then is anything marked due by mail.
+  const mailing = vaultEnvironment(settingsFrom({ mailFrom: 'vault@example.com' }), resources);
+  expect(loadConfig(mailing)).toMatchObject({ emailNotifications: true });
 });

@@ -347,6 +347,8 @@ describe('the functions', () => {
         maxUploadBytes: 1_073_741_824,
         defaultRole: 'operators',
         releaseFourEyes: true,
+        // No mailFrom in this stack: no digests, so nothing is marked due by mail.
+        emailNotifications: false,
       });
     },
   );
@@ -533,6 +535,7 @@ describe('the stack as a whole', () => {
       'HostedLoginUrl',
       'TopicArn',
       'NotifyFailureQueueUrl',
+      'DeliverFailureQueueUrl',
       'WebhookSecretArn',
       'WebhookDeadLetterQueueUrl',
     ]) {
@@ -565,6 +568,7 @@ describe('the stack as a whole', () => {
       [
         ...routes.map((route) => handler(route.id).function),
         stack.notifications.notify.function,
+        stack.notifications.deliver.function,
         stack.notifications.webhook?.function,
         stack.migrate.function,
       ]

@@ -236,6 +236,39 @@ const steps: Step[] = [
     expect: from('admins', 200),
     changes: true,
   },
+  {
+    label: 'POST /watches',
+    run: async (c, f, context) => {
+      const response = await c.request('POST', '/watches', { json: { prefix: `${f}/` } });
+      context.watchId = response.body?.watch?.watchId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
+      return response;
+    },
+    expect: from('programmers', 201),
+    changes: false,
+  },
+  { label: 'GET /watches', run: (c) => c.get('/watches'), expect: from('programmers', 200), changes: false },
+  {
+    label: 'DELETE /watches/{watchId}',
+    run: (c, _f, context) => c.request('DELETE', `/watches/${context.watchId}`),
+    expect: from('programmers', 200),
+    changes: false,
+  },
+  {
+    label: 'POST /requests/{held}',
+    run: (c, f) => c.request('POST', `/requests/${f}/Held.mcam`, { json: { message: 'please' } }),
+    // An operator sees no unreleased file: 404, as if it did not exist; the admin broke that lock above.
+    expect: { ...from('programmers', 201), operators: 404, admins: 409 },
+    changes: true,
+  },
+  { label: 'GET /notifications', run: (c) => c.get('/notifications'), expect: all(200), changes: false },
+  {
+    label: 'POST /notifications/read',
+    // A well-formed id of a notification nobody has.
+    run: (c) =>
+      c.request('POST', '/notifications/read', { json: { upTo: Buffer.from('none').toString('base64url') } }),
+    expect: all(404),
+    changes: false,
+  },
 ];
 
 /** Everything of the vault an admin sees. */

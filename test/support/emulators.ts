@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { type EmulatorEndpoints, emulatorClients } from '#infra/local/local-vault';
 import { ensureBucket, ensureTable } from '#infra/local/provision';
+import { DynamoDbNoticeStore } from '#shared/aws/dynamodb/notice-store';
 import { DynamoDbVaultStore } from '#shared/aws/dynamodb/vault-store';
 import { S3FileStore } from '#shared/aws/s3-file-store';
 import type { VaultConfig } from '#shared/config';
@@ -28,6 +29,7 @@ export const testConfig = (overrides: Partial<VaultConfig> = {}): VaultConfig =>
   maxUploadBytes: 5 * 1024 ** 3,
   defaultRole: 'programmers',
   releaseFourEyes: false,
+  emailNotifications: false,
   ...overrides,
 });
 
@@ -41,6 +43,14 @@ export const createTestVault = async (
   await ensureTable(clients.dynamodb, config.table);
   await ensureBucket(clients.s3, config.bucket);
   const store = new DynamoDbVaultStore(clients.dynamodb, config.table);
+  const notices = new DynamoDbNoticeStore(clients.dynamodb, config.table);
   const blobs = new S3FileStore(clients.s3, config.bucket);
-  return { vault: new Vault({ config, store, blobs, ...dependencies }), config, clients, store, blobs };
+  return {
+    vault: new Vault({ config, store, notices, blobs, ...dependencies }),
+    config,
+    clients,
+    store,
+    notices,
+    blobs,
+  };
 };

@@ -15,10 +15,13 @@ import type { HttpEvent } from '#shared/http/route';
 import type {
   AuditEntry,
   Download,
+  FileRequest,
   FileStatus,
   Folder,
   Lock,
   Me,
+  Notification,
+  NotificationReason,
   Release,
   Role,
   Rule,
@@ -26,6 +29,7 @@ import type {
   Upload,
   VaultFile,
   Version,
+  Watch,
 } from '#shared/model';
 
 type Node = Record<string, any>;
@@ -115,6 +119,34 @@ const auditEntryFields: Record<keyof AuditEntry, boolean> = {
 };
 const ruleFields: Record<keyof Rule, boolean> = { prefix: false, read: false, write: false };
 const meFields: Record<keyof Me, boolean> = { user: false, role: false, groups: false };
+const watchFields: Record<keyof Watch, boolean> = {
+  watchId: false,
+  prefix: false,
+  types: true,
+  createdAt: false,
+};
+const fileRequestFields: Record<keyof FileRequest, boolean> = {
+  name: false,
+  fileId: false,
+  user: false,
+  holder: false,
+  lockId: false,
+  message: false,
+  at: false,
+};
+const notificationFields: Record<keyof Notification, boolean> = {
+  notificationId: false,
+  at: false,
+  reason: false,
+  event: false,
+  read: false,
+};
+const notificationReasons: Record<NotificationReason, true> = {
+  watch: true,
+  request: true,
+  available: true,
+  lock_broken: true,
+};
 const fileStatuses: Record<FileStatus, true> = { available: true, checked_out: true };
 const roles: Record<Role, true> = {
   admins: true,
@@ -144,6 +176,7 @@ const eventBodies: { [T in EventType]: Record<keyof EventDetails<T>, boolean> } 
   FileRestored: { name: false, user: false, version: false, fileId: false },
   FileReleased: { name: false, user: false, version: false, message: false, fileId: false },
   ReleaseWithdrawn: { name: false, user: false, version: false, message: false, fileId: false },
+  CheckoutRequested: { name: false, user: false, holder: false, message: false, fileId: false },
   RuleChanged: { prefix: false, user: false, read: true, write: true },
 };
 
@@ -179,6 +212,12 @@ const queryParameters: Record<string, string[]> = {
   DeleteRule: [],
   Release: [],
   WithdrawRelease: [],
+  CreateWatch: [],
+  ListWatches: [],
+  DeleteWatch: [],
+  RequestCheckout: [],
+  ListNotifications: ['limit', 'cursor'],
+  ReadNotifications: [],
 };
 
 /** The body fields each handler's `parseBody` schema accepts; null: the handler reads no body. */
@@ -206,6 +245,12 @@ const bodyFields: Record<string, { fields: string[]; required: string[] } | null
   DeleteRule: { fields: [], required: [] },
   Release: { fields: ['version', 'message'], required: ['version', 'message'] },
   WithdrawRelease: { fields: ['message'], required: ['message'] },
+  CreateWatch: { fields: ['prefix', 'types'], required: ['prefix'] },
+  ListWatches: null,
+  DeleteWatch: { fields: [], required: [] },
+  RequestCheckout: { fields: ['message'], required: [] },
+  ListNotifications: null,
+  ReadNotifications: { fields: ['upTo'], required: ['upTo'] },
 };
 
 /** The success statuses and the error codes each route can answer, from the handlers and shared/core/*.ts. */
@@ -256,6 +301,15 @@ const outcomes: Record<string, { success: number[]; errors: ErrorCode[] }> = {
   DeleteRule: { success: [200], errors: [...GUARDED, 'PAYLOAD_TOO_LARGE', 'NOT_FOUND'] },
   Release: { success: [200], errors: [...GUARDED, 'PAYLOAD_TOO_LARGE', 'NOT_FOUND'] },
   WithdrawRelease: { success: [200], errors: [...GUARDED, 'PAYLOAD_TOO_LARGE', 'NOT_FOUND', 'NOT_RELEASED'] },
+  CreateWatch: { success: [201], errors: [...GUARDED, 'PAYLOAD_TOO_LARGE'] },
+  ListWatches: { success: [200], errors: GUARDED },
+  DeleteWatch: { success: [200], errors: [...GUARDED, 'PAYLOAD_TOO_LARGE', 'NOT_FOUND'] },
+  RequestCheckout: {
+    success: [201],
+    errors: [...GUARDED, 'PAYLOAD_TOO_LARGE', 'NOT_FOUND', 'NOT_LOCKED'],
+  },
+  ListNotifications: { success: [200], errors: GUARDED },
+  ReadNotifications: { success: [200], errors: [...GUARDED, 'PAYLOAD_TOO_LARGE', 'NOT_FOUND'] },
 };
 
 const configurationVariables = [
@@ -267,6 +321,7 @@ const configurationVariables = [
   'CAMVAULT_MAX_UPLOAD_BYTES',
   'CAMVAULT_DEFAULT_ROLE',
   'CAMVAULT_RELEASE_FOUR_EYES',
+  'CAMVAULT_EMAIL_NOTIFICATIONS',
   'CAMVAULT_TOPIC_ARN',
   'CAMVAULT_JWT_SECRET',
   'PORT',
@@ -554,6 +609,9 @@ describe('docs/openapi.yaml', () => {
     ['AuditEntry', auditEntryFields],
     ['Rule', ruleFields],
     ['Me', meFields],
+    ['Watch', watchFields],
+    ['FileRequest', fileRequestFields],
+    ['Notification', notificationFields],
   ] as const)('the %s schema has exactly the fields of shared/model.ts, all required', (name, fields) => {
     const schema = document.components.schemas[name] as Node;
     const names = sorted(Object.keys(fields));
@@ -652,6 +710,17 @@ describe('docs/openapi.yaml', () => {
       expect(events.messageAttributes.name.description).toContain(type);
       expect(events.messageAttributes.fileId.description).toContain(type);
     }
+  });
+
+  test('a Notification carries one of the events, for one of the reasons of shared/model.ts', () => {
+    const schemas = document.components.schemas as Record<string, Node>;
+    expect(sorted(schemas.NotificationReason?.enum)).toEqual(sorted(Object.keys(notificationReasons)));
+    expect(schemas.Notification?.properties.reason.$ref).toBe('#/components/schemas/NotificationReason');
+    expect(schemas.Notification?.properties.event.$ref).toBe('#/components/schemas/Event');
+    const events = document['x-camvault-events'] as Node;
+    expect(sorted(schemas.Event?.oneOf.map((branch: Node) => branch.$ref))).toEqual(
+      sorted(EVENT_TYPES.map((type) => events.types[type].body.$ref)),
+    );
   });
 
   test('the EventType and AuditEntry schemas name exactly the event types', () => {

@@ -6,10 +6,13 @@ import type {
   FileRecord,
   FolderRecord,
   LockRecord,
+  NotificationRecord,
   ReleaseRecord,
+  RequestRecord,
   TrashedRecord,
   UploadRecord,
   VersionRecord,
+  WatchRecord,
 } from '../../core/records';
 import type { Rule } from '../../model';
 import { folderOf, nameKey } from '../../names';
@@ -69,7 +72,24 @@ export const keys = {
   /** Every folder rule, in one item: read with a file in one round trip, changed in one transaction. */
   rules: (): Key => ({ pk: 'VAULT', sk: 'RULES' }),
   upload: (uploadId: string): Key => ({ pk: `UPLOAD#${uploadId}`, sk: 'UPLOAD' }),
+  /** (v2) A user's watches live with the user; the `byGroup` index finds them by what they watch. */
+  watch: (user: string, watchId: string): Key => ({ pk: `USER#${user}`, sk: `${WATCH_PREFIX}${watchId}` }),
+  /** (v2) A request belongs to the file it asks for, one per asking user. */
+  request: (fileId: string, user: string): Key => ({ pk: `ID#${fileId}`, sk: `${REQUEST_PREFIX}${user}` }),
+  notification: (user: string, sortValue: string): Key => ({
+    pk: feedPartition(user),
+    sk: `${NOTIFICATION_PREFIX}${sortValue}`,
+  }),
+  readMark: (user: string): Key => ({ pk: feedPartition(user), sk: 'READ' }),
 };
+
+export const WATCH_PREFIX = 'WATCH#';
+export const REQUEST_PREFIX = 'REQUEST#';
+export const NOTIFICATION_PREFIX = 'NOTE#';
+export const feedPartition = (user: string): string => `FEED#${user}`;
+export const userPartition = (user: string): string => `USER#${user}`;
+/** The `byGroup` partition of the watches on one case-folded prefix or name. */
+export const watchersGroup = (key: string): string => `WATCHERS#${key}`;
 
 /** The file partition of an identity: where its versions and entries are. */
 export const identityPartition = (fileId: string): string => `ID#${fileId}`;
@@ -253,6 +273,7 @@ export const auditToItem = (entry: AuditRecord, position: number): Item => {
     nameKey: nameKey(entry.name),
     fileId: entry.fileId,
     details: entry.details,
+    ...(entry.lockKept ? { lockKept: true } : {}),
     groupPk: AUDIT_GROUP,
     groupSk: sortValue,
   };
@@ -267,6 +288,7 @@ export const auditFromItem = (item: Item): AuditRecord =>
     name: str(item, 'name'),
     fileId: optionalStr(item, 'fileId'),
     details: item.details as Record<string, unknown>,
+    ...(item.lockKept === true ? { lockKept: true } : {}),
   }) as AuditRecord;
 
 export const uploadToItem = (upload: UploadRecord, ttlEpochSeconds: number): Item => ({
@@ -313,3 +335,85 @@ export const rulesFromItem = (item: Item | null): RuleBook =>
         version: num(item, 'version'),
         rules: new Map(Object.entries((item.rules ?? {}) as Record<string, Rule>)),
       };
+
+export const watchToItem = (watch: WatchRecord): Item => ({
+  ...keys.watch(watch.user, watch.watchId),
+  type: 'watch',
+  user: watch.user,
+  watchId: watch.watchId,
+  prefix: watch.prefix,
+  // Not `nameKey`, an index key that may not be empty: "" watches the whole vault.
+  watchedKey: watch.key,
+  types: watch.types,
+  groups: watch.groups,
+  createdAt: watch.createdAt,
+  groupPk: watchersGroup(watch.key),
+  groupSk: `${watch.user}#${watch.watchId}`,
+});
+
+const strings = (item: Item, attribute: string): string[] => {
+  const value = item[attribute];
+  if (!Array.isArray(value) || !value.every((entry) => typeof entry === 'string'))
+    throw new Error(`corrupt item ${String(item.pk)}: ${attribute} is not a list of strings`);
+  return value;
+};
+
+export const watchFromItem = (item: Item): WatchRecord => ({
+  user: str(item, 'user'),
+  watchId: str(item, 'watchId'),
+  prefix: str(item, 'prefix'),
+  key: str(item, 'watchedKey'),
+  types:
+    item.types === null || item.types === undefined ? null : (strings(item, 'types') as WatchRecord['types']),
+  groups: strings(item, 'groups'),
+  createdAt: str(item, 'createdAt'),
+});
+
+export const requestToItem = (request: RequestRecord): Item => ({
+  ...keys.request(request.fileId, request.user),
+  type: 'request',
+  ...request,
+});
+
+export const requestFromItem = (item: Item): RequestRecord => ({
+  fileId: str(item, 'fileId'),
+  name: str(item, 'name'),
+  user: str(item, 'user'),
+  groups: strings(item, 'groups'),
+  holder: str(item, 'holder'),
+  lockId: str(item, 'lockId'),
+  message: str(item, 'message'),
+  at: str(item, 'at'),
+});
+
+/** (v2) Notifications still to be e-mailed, in the `byGroup` index by user and time: what the digest reads. */
+export const MAIL_PENDING_GROUP = 'MAIL#PENDING';
+export const mailPendingSortValue = (user: string, sortValue: string) => `${user}#${sortValue}`;
+
+export const notificationToItem = (
+  notification: NotificationRecord,
+  ttlEpochSeconds: number,
+  mailPending: boolean,
+): Item => ({
+  ...keys.notification(notification.user, notification.sortValue),
+  type: 'notification',
+  user: notification.user,
+  at: notification.at,
+  reason: notification.reason,
+  event: notification.event,
+  ttl: ttlEpochSeconds,
+  ...(mailPending
+    ? {
+        groupPk: MAIL_PENDING_GROUP,
+        groupSk: mailPendingSortValue(notification.user, notification.sortValue),
+      }
+    : {}),
+});
+
+export const notificationFromItem = (item: Item): NotificationRecord => ({
+  user: str(item, 'user'),
+  sortValue: str(item, 'sk').slice(NOTIFICATION_PREFIX.length),
+  at: str(item, 'at'),
+  reason: str(item, 'reason') as NotificationRecord['reason'],
+  event: item.event as NotificationRecord['event'],
+});

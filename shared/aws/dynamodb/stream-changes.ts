@@ -5,8 +5,9 @@
  * and nothing committed is lost.
  */
 import { eventOf } from '../../core/entries';
+import type { AuditRecord } from '../../core/records';
 import type { VaultEvent } from '../../events';
-import { auditFromItem, type Item } from './items';
+import { AUDIT_PREFIX, auditFromItem, type Item } from './items';
 
 export interface TableChange {
   eventName: 'INSERT' | 'MODIFY' | 'REMOVE';
@@ -18,3 +19,14 @@ export const eventFromChange = (change: TableChange): VaultEvent | null =>
   change.eventName === 'INSERT' && change.newImage?.type === 'audit'
     ? eventOf(auditFromItem(change.newImage))
     : null;
+
+/** A new audit entry with its place in the trail (time, place in its transaction, id): what feeds sort by. */
+export const placedEntryFromChange = (
+  change: TableChange,
+): { entry: AuditRecord; sortValue: string } | null => {
+  const sk = change.newImage?.sk;
+  if (change.eventName !== 'INSERT' || change.newImage?.type !== 'audit' || typeof sk !== 'string')
+    return null;
+  if (!sk.startsWith(AUDIT_PREFIX)) return null;
+  return { entry: auditFromItem(change.newImage), sortValue: sk.slice(AUDIT_PREFIX.length) };
+};

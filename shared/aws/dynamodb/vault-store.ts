@@ -82,7 +82,7 @@ const isFileItemKey = (key: Record<string, string>): boolean =>
   key.nameKey !== undefined && key.pk === keys.file(key.nameKey).pk && key.sk === 'FILE';
 
 /** Put of an item that must not exist yet. */
-const putNew = (table: string, item: Item, returnExisting = false): TransactItem => ({
+export const putNew = (table: string, item: Item, returnExisting = false): TransactItem => ({
   Put: {
     TableName: table,
     Item: item,

@@ -1,0 +1,15 @@
+import * as z from 'zod';
+import type { Vault } from '#shared/core/vault';
+import { parseBody, parsePathWatchId, parseQuery } from '#shared/http/request';
+import { httpRoute } from '#shared/http/route';
+import { vaultFromEnvironment } from '#shared/runtime';
+
+export const deleteWatch = (vault: Vault) =>
+  httpRoute(async (event, caller) => {
+    const watchId = parsePathWatchId(event);
+    parseQuery(event, z.strictObject({}));
+    parseBody(event, z.strictObject({}));
+    return { status: 200, body: { watch: await vault.watches.unwatch(caller, watchId) } };
+  });
+
+export const handler = deleteWatch(vaultFromEnvironment());

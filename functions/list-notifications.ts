@@ -1,0 +1,19 @@
+import * as z from 'zod';
+import type { Vault } from '#shared/core/vault';
+import { DEFAULT_LIMIT, fields, parseQuery } from '#shared/http/request';
+import { httpRoute } from '#shared/http/route';
+import { vaultFromEnvironment } from '#shared/runtime';
+
+const query = z.strictObject({ limit: fields.limit.optional(), cursor: fields.cursor.optional() });
+
+export const listNotifications = (vault: Vault) =>
+  httpRoute(async (event, caller) => {
+    const { limit, cursor } = parseQuery(event, query);
+    const page = await vault.feed.list(caller, limit ?? DEFAULT_LIMIT, cursor ?? null);
+    return {
+      status: 200,
+      body: { notifications: page.items, nextCursor: page.nextCursor, unread: page.unread },
+    };
+  });
+
+export const handler = listNotifications(vaultFromEnvironment());

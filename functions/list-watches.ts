@@ -1,0 +1,13 @@
+import * as z from 'zod';
+import type { Vault } from '#shared/core/vault';
+import { parseQuery } from '#shared/http/request';
+import { httpRoute } from '#shared/http/route';
+import { vaultFromEnvironment } from '#shared/runtime';
+
+export const listWatches = (vault: Vault) =>
+  httpRoute(async (event, caller) => {
+    parseQuery(event, z.strictObject({}));
+    return { status: 200, body: { watches: await vault.watches.list(caller) } };
+  });
+
+export const handler = listWatches(vaultFromEnvironment());

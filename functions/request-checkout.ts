@@ -1,0 +1,17 @@
+import * as z from 'zod';
+import type { Vault } from '#shared/core/vault';
+import { fields, parseBody, parsePathName, parseQuery } from '#shared/http/request';
+import { httpRoute } from '#shared/http/route';
+import { vaultFromEnvironment } from '#shared/runtime';
+
+const body = z.strictObject({ message: fields.message.optional() });
+
+export const requestCheckout = (vault: Vault) =>
+  httpRoute(async (event, caller) => {
+    const name = parsePathName(event, vault.extensions);
+    parseQuery(event, z.strictObject({}));
+    const { message } = parseBody(event, body);
+    return { status: 201, body: { request: await vault.requests.ask(caller, name, message ?? '') } };
+  });
+
+export const handler = requestCheckout(vaultFromEnvironment());
