@@ -452,7 +452,8 @@ const startFolderView = (root: HTMLElement, options: AppOptions, me: Me): (() =>
     if (nextCursor === null || loadingMore) return;
     const mySequence = ++sequence;
     loadingMore = true;
-    more.disabled = true;
+    // aria-disabled, not disabled: a disabled button drops keyboard focus to the page's start.
+    more.setAttribute('aria-disabled', 'true');
     clearTimeout(timer);
     try {
       const page = await api.listFolderFiles(folder, nextCursor, FILES_PAGE_SIZE);
@@ -468,7 +469,7 @@ const startFolderView = (root: HTMLElement, options: AppOptions, me: Me): (() =>
       failedToLoad(error);
     } finally {
       loadingMore = false;
-      more.disabled = false;
+      more.removeAttribute('aria-disabled');
     }
     schedule();
   };
