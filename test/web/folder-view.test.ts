@@ -20,6 +20,8 @@ const BIG_FOLDER_FILES = 5000;
 const OP10 = 'cells/Cell 1/Op10.mcam';
 const OP20 = 'cells/Cell 1/Op20.mcam';
 const FIXTURE = 'cells/Fixture.mcam';
+/** Sorts after the big folder's 5,000 files: the only one of them released. */
+const README = 'big/readme.mcam';
 const MOVED = 'cells/Cell 1/Fixture B.mcam';
 const V1 = Buffer.from('G0 X0 Y0 (op10 first)\n');
 const V2 = Buffer.from('G0 X0 Y0 (op10 second, approved)\n');
@@ -36,7 +38,13 @@ const bigName = (index: number) => `big/part-${String(index).padStart(4, '0')}.m
 /** The big folder's files straight into the table (no blobs: listing only), and its count to match. */
 const seedBigFolder = async () => {
   const { dynamodb } = emulatorClients(testEndpoints());
-  await server.as('seeder').commit('big/readme.mcam', Buffer.from('readme'));
+  await server.as('seeder').commit(README, Buffer.from('readme'));
+  const release = await server
+    .inGroups('lead9', ['leads'])
+    .request('POST', `/release/${encodeName(README)}`, {
+      json: { version: 1, message: 'for the floor' },
+    });
+  expect(release.status).toBe(200);
   const records = Array.from({ length: BIG_FOLDER_FILES }, (_, index) => fileRecord(bigName(index), null));
   expect(await seedFiles(dynamodb, server.table, records)).toBe(BIG_FOLDER_FILES);
   await dynamodb.send(
@@ -329,12 +337,37 @@ test('an operator sees only released files and downloads the released version’
   await floor.getByText('operator', { exact: true }).waitFor();
   await expect(floor.getByRole('button', { name: 'Add file' }).count()).resolves.toBe(0);
   await expect(floor.getByRole('button', { name: 'Trash' }).count()).resolves.toBe(0);
+  // In a folder of 5,001 files the one released file shows at once, after 5,000 that are not.
+  // Its own list: the other pages still open may refresh meanwhile (when they are shown again).
+  const listed: URL[] = [];
+  floor.on('request', (request: Request) => {
+    const url = new URL(request.url());
+    if (url.pathname === '/files') listed.push(url);
+  });
+  await openFolder(floor, 'big/');
+  await rowOf(floor, README).waitFor();
+  await expect(names(floor)).resolves.toEqual(['readme.mcam']);
+  await expect(floor.getByRole('button', { name: 'Show more files' }).isVisible()).resolves.toBe(false);
+  // After an empty first page of 100 the page asks for the most a page may hold (1,000) until it finds one.
+  expect(listed.map((url) => [url.searchParams.get('prefix'), url.searchParams.get('limit')])).toEqual([
+    ['big/', '100'],
+    ...Array.from({ length: 5 }, () => ['big/', '1000']),
+  ]);
+
   await openFolder(floor, 'cells/Cell 1/');
   await rowOf(floor, OP10).waitFor();
   await expect(names(floor)).resolves.toEqual(['Op10.mcam']);
   await expect(tableText(floor.getByRole('region', { name: 'Files in cells/Cell 1/' }))).resolves.toEqual([
     ['Op10.mcam', '2', expect.stringContaining('by lead1'), 'proven again', 'Download v2'],
   ]);
+  // Nothing but the download: no checkout, check-in, move, delete, history or release.
+  await expect(
+    floor
+      .getByRole('region', { name: 'Files in cells/Cell 1/' })
+      .getByRole('button')
+      .evaluateAll((buttons) => buttons.map((button) => button.getAttribute('aria-label'))),
+  ).resolves.toEqual([`Download ${OP10}, released version 2`]);
+  await expect(floor.getByRole('button', { name: /^Check out/ }).count()).resolves.toBe(0);
   const [download] = await Promise.all([
     floor.waitForEvent('download'),
     floor.getByRole('button', { name: `Download ${OP10}, released version 2` }).click(),

@@ -36,6 +36,13 @@ export interface AppOptions {
 
 /** Files fetched per request: the contract's default page. */
 export const FILES_PAGE_SIZE = 100;
+/**
+ * A filtered listing (an operator's released files) examines `limit` files a request and may keep none
+ * of them. After an empty page the page asks for the most the contract allows, this many times at most
+ * before it shows what it has (nothing, and "Show more files").
+ */
+export const MAX_EMPTY_PAGES = 20;
+const LARGEST_PAGE = 1000;
 
 const clock = (date: Date) =>
   date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
@@ -382,9 +389,11 @@ const startFolderView = (root: HTMLElement, options: AppOptions, me: Me): (() =>
     empty.textContent =
       files.length > 0
         ? 'No file here matches this filter.'
-        : abilities.releasedOnly
-          ? 'No released file directly in this folder.'
-          : 'No file directly in this folder: its sub-folders are in the tree.';
+        : nextCursor !== null
+          ? 'None found yet: "Show more files" looks further.'
+          : abilities.releasedOnly
+            ? 'No released file directly in this folder.'
+            : 'No file directly in this folder: its sub-folders are in the tree.';
     more.hidden = nextCursor === null;
     caption.textContent = `Files in ${folder || 'the top of the vault'}, by name`;
   }
@@ -420,6 +429,18 @@ const startFolderView = (root: HTMLElement, options: AppOptions, me: Me): (() =>
     updated.classList.add('stale');
   };
 
+  /** The next page that has files in it, or the last page, or where the search stopped. */
+  const nextPage = async (from: string | null) => {
+    let page = await api.listFolderFiles(folder, from, FILES_PAGE_SIZE);
+    for (
+      let empty = 1;
+      page.items.length === 0 && page.nextCursor !== null && empty < MAX_EMPTY_PAGES;
+      empty++
+    )
+      page = await api.listFolderFiles(folder, page.nextCursor, LARGEST_PAGE);
+    return page;
+  };
+
   /** The first `pages` pages of the open folder, fetched again from its start. */
   const refresh = async (pages = Math.max(1, pagesShown)): Promise<void> => {
     const mySequence = ++sequence;
@@ -429,7 +450,7 @@ const startFolderView = (root: HTMLElement, options: AppOptions, me: Me): (() =>
       let cursor: string | null = null;
       let fetched = 0;
       do {
-        const page = await api.listFolderFiles(folder, cursor, FILES_PAGE_SIZE);
+        const page = await nextPage(cursor);
         if (stopped || mySequence !== sequence) return;
         listed.push(...page.items);
         cursor = page.nextCursor;
@@ -456,7 +477,7 @@ const startFolderView = (root: HTMLElement, options: AppOptions, me: Me): (() =>
     more.setAttribute('aria-disabled', 'true');
     clearTimeout(timer);
     try {
-      const page = await api.listFolderFiles(folder, nextCursor, FILES_PAGE_SIZE);
+      const page = await nextPage(nextCursor);
       if (stopped || mySequence !== sequence) return;
       files = [...files, ...page.items];
       nextCursor = page.nextCursor;
