@@ -1,7 +1,7 @@
 /**
  * The web page under `npm start`: the bundle built in memory at start (web/build.ts), its config.json
- * in local mode, and `GET /dev/token?user=NAME[&admin=true]`, which hands a dev token to a page on this
- * machine only. None of it is part of the contract; on AWS the stack hosts the page instead.
+ * in local mode, and `GET /dev/token?user=NAME[&admin=true][&groups=leads,operators]`, which hands a dev
+ * token to a page on this machine only. None of it is part of the contract; on AWS the stack hosts the page instead.
  */
 import type { IncomingMessage } from 'node:http';
 import { bundleWeb } from '../../web/build';
@@ -11,6 +11,8 @@ import type { ExtraPage as Page } from './server';
 
 const DEV_TOKEN_TTL_SECONDS = 12 * 3600;
 const USER_NAME = /^[A-Za-z0-9_.@-]{1,64}$/;
+/** A Cognito group name as a dev token may carry it (the role groups and any folder-rule group). */
+const GROUP_NAME = /^[A-Za-z0-9_.@-]{1,128}$/;
 const LOOPBACK_ADDRESS = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|::ffff:127\.\d{1,3}\.\d{1,3}\.\d{1,3})$/;
 const LOCAL_HOST_NAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
 
@@ -47,7 +49,7 @@ const refusal = (status: number, code: string, message: string) => ({
   body: JSON.stringify({ error: { code, message } }),
 });
 
-/** `GET /dev/token?user=NAME[&admin=true]`: a dev token, for a request from this machine only. */
+/** `GET /dev/token?user=NAME[&admin=true][&groups=A,B]`: a dev token, for a request from this machine only. */
 export const devTokenPage =
   (jwtSecret: string): Page =>
   (request) => {
@@ -57,13 +59,21 @@ export const devTokenPage =
     const user = query.get('user') ?? '';
     if (!USER_NAME.test(user)) return refusal(400, 'BAD_REQUEST', `not a user name: ${JSON.stringify(user)}`);
     const admin = query.get('admin') === 'true';
-    const token = devToken(user, { admin, secret: jwtSecret, ttlSeconds: DEV_TOKEN_TTL_SECONDS });
+    const groups = (query.get('groups') ?? '')
+      .split(',')
+      .map((group) => group.trim())
+      .filter(Boolean);
+    const badGroup = groups.find((group) => !GROUP_NAME.test(group));
+    if (badGroup !== undefined)
+      return refusal(400, 'BAD_REQUEST', `not a group name: ${JSON.stringify(badGroup)}`);
+    const token = devToken(user, { admin, groups, secret: jwtSecret, ttlSeconds: DEV_TOKEN_TTL_SECONDS });
     return {
       contentType: 'application/json; charset=utf-8',
       body: JSON.stringify({
         token,
         user,
         admin,
+        groups,
         expiresAt: new Date(Date.now() + DEV_TOKEN_TTL_SECONDS * 1000).toISOString(),
       }),
     };

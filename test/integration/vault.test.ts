@@ -185,6 +185,21 @@ describe('listings', () => {
     expect(free.all.map((file) => file.name)).toEqual(['A/one.mcam', 'a/Ünïcode.mcam', 'b/Two.mcam']);
   });
 
+  test("one folder's files, directly in it, page by page: each cursor continues where the last page ended", async () => {
+    const { all, pages } = await collect((cursor) =>
+      setup.vault.files.list(alice, {
+        prefix: 'a/',
+        directOnly: true,
+        releasedOnly: false,
+        status: null,
+        limit: 1,
+        cursor,
+      }),
+    );
+    expect(all.map((file) => file.name)).toEqual(['A/one.mcam', 'a/three.mcam', 'a/Ünïcode.mcam']);
+    expect(pages).toBeGreaterThanOrEqual(3);
+  });
+
   test('who has what, for everyone or one user', async () => {
     const { all } = await collect((cursor) =>
       setup.vault.locks.list(alice, { user: null, limit: 1, cursor }),

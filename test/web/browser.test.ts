@@ -18,6 +18,7 @@ import {
   launchChromium,
   lowContrastTexts,
   openAs,
+  openFolder,
   REPOSITORY_ROOT,
   rowOf,
   screenshot,
@@ -73,6 +74,14 @@ test('a programmer signs in with a dev token and sees the files', async () => {
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByText('Signed in as prog1').waitFor();
   prog1 = page;
+  const tree = prog1.getByRole('tree', { name: 'Folders' });
+  await tree.getByRole('treeitem', { name: 'housings' }).waitFor();
+  await expect(tree.getByRole('treeitem').allInnerTexts()).resolves.toEqual([
+    expect.stringMatching(/^Vault\s+fixtures\s+1 file\s+housings\s+1 file$/),
+    expect.stringMatching(/^fixtures\s+1 file$/),
+    expect.stringMatching(/^housings\s+1 file$/),
+  ]);
+  await openFolder(prog1, 'housings/');
   await rowOf(prog1, 'housings/Pump housing.mcam').waitFor();
   await expectRow(prog1, 'housings/Pump housing.mcam', {
     status: 'Checked out',
@@ -81,7 +90,8 @@ test('a programmer signs in with a dev token and sees the files', async () => {
   });
 });
 
-test('adds a new file chosen with the file picker', async () => {
+test('adds a new file chosen with the file picker, in the folder that is open', async () => {
+  await openFolder(prog1, 'fixtures/');
   await prog1.getByRole('button', { name: 'Add file' }).click();
   const dialog = prog1.getByRole('dialog', { name: 'Add a new file' });
   await dialog.getByLabel('File to add: choose a file').setInputFiles({
@@ -89,8 +99,7 @@ test('adds a new file chosen with the file picker', async () => {
     mimeType: 'application/octet-stream',
     buffer: FIRST,
   });
-  await expect(dialog.getByLabel('Name in the vault').inputValue()).resolves.toBe('Plate A.mcam');
-  await dialog.getByLabel('Name in the vault').fill(PLATE);
+  await expect(dialog.getByLabel('Name in the vault').inputValue()).resolves.toBe(PLATE);
   await dialog.getByLabel('Check-in message').fill('first cut');
   await dialog.getByRole('button', { name: 'Add file' }).click();
   await dialog.getByText(`${PLATE} is added as version 1.`).waitFor();
@@ -108,6 +117,7 @@ test('adds a new file chosen with the file picker', async () => {
 
 test('a second programmer who tries to check it out after the first did is told who has it', async () => {
   prog2 = await open('prog2');
+  await openFolder(prog2, 'fixtures/');
   await rowOf(prog2, PLATE).waitFor();
   // prog2 opens the checkout dialog while the file is still available…
   await prog2.getByRole('button', { name: `Check out ${PLATE}` }).click();
@@ -243,10 +253,9 @@ test('history shows version 2 on top, and each version downloads byte for byte',
   await dialog.getByRole('button', { name: 'Close' }).click();
 });
 
-test('filters: folder prefix, status, name search and "only mine"', async () => {
-  const names = async () =>
-    (await prog1.locator('tbody tr th.name').allInnerTexts()).map((text) => text.replace(/\s+/g, ' '));
-  /** The table as shown once the filters have taken effect (they refresh from the server). */
+test('the name filter narrows the open folder; the breadcrumbs lead back up', async () => {
+  const names = async () => prog1.locator('tbody tr th.name').allInnerTexts();
+  /** The table as shown once the change has taken effect. */
   const expectNames = async (expected: string[]) => {
     let shown = await names();
     for (let i = 0; i < 50 && JSON.stringify(shown) !== JSON.stringify(expected); i++) {
@@ -255,20 +264,19 @@ test('filters: folder prefix, status, name search and "only mine"', async () => 
     }
     expect(shown).toEqual(expected);
   };
-  await expectNames([PLATE, 'fixtures/Vise jaws.mcam', 'housings/Pump housing.mcam']);
-  await prog1.getByLabel('Folder').fill('HOUSINGS/');
-  await expectNames(['housings/Pump housing.mcam']);
-  await prog1.getByLabel('Folder').fill('');
-  await prog1.getByLabel('Status').selectOption('checked_out');
-  await expectNames([PLATE, 'housings/Pump housing.mcam']);
-  await prog1.getByLabel('Only mine').check();
-  await expectNames([PLATE]);
-  await prog1.getByLabel('Status').selectOption('');
-  await prog1.getByLabel('Only mine').uncheck();
-  await prog1.getByLabel('Name contains').fill('jaws');
-  await expectNames(['fixtures/Vise jaws.mcam']);
+  await expectNames(['Plate A.mcam', 'Vise jaws.mcam']);
+  await prog1.getByLabel('Name contains').fill('JAWS');
+  await expectNames(['Vise jaws.mcam']);
   await prog1.getByLabel('Name contains').fill('');
-  await expectNames([PLATE, 'fixtures/Vise jaws.mcam', 'housings/Pump housing.mcam']);
+  await expectNames(['Plate A.mcam', 'Vise jaws.mcam']);
+  const crumbs = prog1.getByRole('navigation', { name: 'Breadcrumb' });
+  await expect(crumbs.getByRole('listitem').allInnerTexts()).resolves.toEqual(['Vault', 'fixtures']);
+  await crumbs.getByRole('button', { name: 'Vault' }).click();
+  await prog1.getByRole('heading', { name: 'Files', exact: true }).waitFor();
+  await prog1.getByText('No file directly in this folder: its sub-folders are in the tree.').waitFor();
+  await expectNames([]);
+  await openFolder(prog1, 'fixtures/');
+  await expectNames(['Plate A.mcam', 'Vise jaws.mcam']);
   await screenshot(prog1, '02-file-table');
   // WCAG AA: every visible text on the table screen reads at 4.5:1 against its background.
   await expect(lowContrastTexts(prog1)).resolves.toEqual([]);
@@ -277,6 +285,7 @@ test('filters: folder prefix, status, name search and "only mine"', async () => 
 test('an admin breaks the lock only after confirming, and the others see it free within seconds', async () => {
   const lead = await open('lead', { admin: true });
   await lead.getByText('admin', { exact: true }).waitFor();
+  await openFolder(lead, 'fixtures/');
   await lead.getByRole('button', { name: `Break lock ${PLATE}` }).click();
   const confirm = lead.getByRole('dialog', { name: `Break the lock on ${PLATE}?` });
   await confirm.getByText(/^Locked by prog1 since \d\d:\d\d — 'fixing post'\.$/).waitFor();

@@ -1,6 +1,14 @@
 /** The page's pure parts, in Node: error wording, PKCE and token claims, config.json's checks. */
 import type { Lock } from '#shared/model';
-import { clockTime, describeFailure, describeLock, humanBytes, storageMessage } from '../../web/src/format';
+import {
+  clockTime,
+  crumbsOf,
+  describeFailure,
+  describeLock,
+  humanBytes,
+  storageMessage,
+} from '../../web/src/format';
+import { abilitiesOf } from '../../web/src/roles';
 import { base64Url, codeChallenge, decodeClaims, isAdmin, randomToken, userOf } from '../../web/src/tokens';
 import { parseWebConfig } from '../../web/src/web-config';
 
@@ -151,5 +159,26 @@ describe('config.json', () => {
   ])('refuses %p', (value, problem) => {
     const parsed = parseWebConfig(value);
     expect('error' in parsed && parsed.error).toMatch(problem);
+  });
+});
+
+describe('roles and folders', () => {
+  test.each([
+    ['operators', { edit: false, release: false, breakLocks: false, releasedOnly: true }],
+    ['programmers', { edit: true, release: false, breakLocks: false, releasedOnly: false }],
+    ['leads', { edit: true, release: true, breakLocks: false, releasedOnly: false }],
+    ['admins', { edit: true, release: true, breakLocks: true, releasedOnly: false }],
+    ['none', { edit: false, release: false, breakLocks: false, releasedOnly: false }],
+  ] as const)('%s are offered %o', (role, abilities) => {
+    expect(abilitiesOf(role)).toEqual(abilities);
+  });
+
+  test('breadcrumbs lead from the top of the vault down to the folder', () => {
+    expect(crumbsOf('')).toEqual([{ label: 'Vault', prefix: '' }]);
+    expect(crumbsOf('fixtures/Plates 2024/')).toEqual([
+      { label: 'Vault', prefix: '' },
+      { label: 'fixtures', prefix: 'fixtures/' },
+      { label: 'Plates 2024', prefix: 'fixtures/Plates 2024/' },
+    ]);
   });
 });

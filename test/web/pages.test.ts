@@ -68,14 +68,33 @@ describe('GET /dev/token', () => {
   test('hands a page on this machine a token the API accepts, as an admin when asked', async () => {
     const response = await fetch(`${server.url}/dev/token?user=prog1`);
     expect(response.status).toBe(200);
-    const { token, user, admin } = (await response.json()) as any;
-    expect({ user, admin }).toEqual({ user: 'prog1', admin: false });
+    const { token, user, admin, groups } = (await response.json()) as any;
+    expect({ user, admin, groups }).toEqual({ user: 'prog1', admin: false, groups: [] });
     expect((await new ApiClient(server.url, token).get('/locks')).status).toBe(200);
 
     const lead = (await (await fetch(`${server.url}/dev/token?user=lead&admin=true`)).json()) as any;
     const claims = JSON.parse(Buffer.from(lead.token.split('.')[1], 'base64url').toString());
     expect(claims).toMatchObject({ username: 'lead', 'cognito:groups': ['admins'] });
     expect(claims.exp - claims.iat).toBe(12 * 3600);
+  });
+
+  test('gives the token the groups asked for, so that one can try a lead or an operator locally', async () => {
+    const response = await fetch(
+      `${server.url}/dev/token?user=floor1&groups=${encodeURIComponent('operators, acme')}`,
+    );
+    const { token, groups } = (await response.json()) as any;
+    expect(groups).toEqual(['operators', 'acme']);
+    const me = await new ApiClient(server.url, token).get('/me');
+    expect(me.body).toEqual({ user: 'floor1', role: 'operators', groups: ['operators', 'acme'] });
+  });
+
+  test('refuses a group that is not a group name', async () => {
+    const response = await rawGet(
+      `${server.url}/dev/token?user=prog1&groups=${encodeURIComponent('leads,a b')}`,
+      {},
+    );
+    expect(response.status).toBe(400);
+    expect(response.body).toContain('not a group name');
   });
 
   test.each([

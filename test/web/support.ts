@@ -35,7 +35,7 @@ export const openAs = async (
   browser: Browser,
   url: string,
   user: string,
-  options: { admin?: boolean; viewport?: { width: number; height: number } } = {},
+  options: { admin?: boolean; groups?: string; viewport?: { width: number; height: number } } = {},
 ): Promise<{ context: BrowserContext; page: Page }> => {
   const context = await browser.newContext({
     acceptDownloads: true,
@@ -46,6 +46,7 @@ export const openAs = async (
   await page.goto(url);
   await page.getByLabel('Sign in as').fill(user);
   if (options.admin) await page.getByLabel(/^Admin/).check();
+  if (options.groups) await page.getByLabel('Groups').fill(options.groups);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByText(`Signed in as ${user}`).waitFor();
   return { context, page };
@@ -60,12 +61,20 @@ export const screenshot = async (page: Page, name: string): Promise<void> => {
 export const rowOf = (page: Page, name: string): Locator =>
   page.locator(`tr[data-key="${name.normalize('NFC').toLowerCase()}"]`);
 
+/** Opens a folder from the tree, expanding the folders above it on the way: `openFolder(page, 'a/b/')`. */
+export const openFolder = async (page: Page, prefix: string): Promise<void> => {
+  const tree = page.getByRole('tree', { name: 'Folders' });
+  for (const segment of prefix.split('/').filter(Boolean))
+    await tree.getByRole('treeitem', { name: segment, exact: true }).click();
+  await page.getByRole('heading', { name: `Files in ${prefix}` }).waitFor();
+};
+
 /** The text of a row's cells, by column. */
 export const cellsOf = async (row: Locator) => {
-  const [name, version, size, modified, status, holder, message] = await row
+  const [name, version, released, size, modified, status, holder, message] = await row
     .locator('th, td')
     .allInnerTexts();
-  return { name, version, size, modified, status, holder, message };
+  return { name, version, released, size, modified, status, holder, message };
 };
 
 /**

@@ -1,5 +1,5 @@
 /** A client of the HTTP contract (shared/api.md) and nothing else: JSON over fetch, failures as ApiErrors. */
-import type { Download, FileStatus, Lock, Upload, VaultFile, Version } from '../../shared/model';
+import type { Download, Folder, Lock, Me, Trashed, Upload, VaultFile, Version } from '../../shared/model';
 import type { Failure } from './format';
 
 export class ApiError extends Error implements Failure {
@@ -49,8 +49,16 @@ const failureOf = (status: number, body: unknown): ApiError => {
   );
 };
 
+/** One page of a list and the cursor of the next (null: nothing follows). */
+export interface ListPage<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
 export interface CheckinBody {
+  /** A staged upload's bytes, or (v2, exclusive with it) an earlier version's bytes: a revert. */
   uploadId?: string;
+  fromVersion?: number;
   message?: string;
   keepLock?: boolean;
 }
@@ -105,8 +113,25 @@ export class VaultApi {
     return items;
   }
 
-  listFiles = (query: { prefix?: string; status?: FileStatus }) =>
-    this.all<VaultFile>('/files', 'files', query);
+  /** One page of a list route, its items under `key`. */
+  private async page<T>(path: string, key: string, query: Query): Promise<ListPage<T>> {
+    const { body } = await this.call<Record<string, unknown> & { nextCursor: string | null }>('GET', path, {
+      query,
+    });
+    return { items: (body[key] as T[] | undefined) ?? [], nextCursor: body.nextCursor ?? null };
+  }
+
+  me = async () => (await this.call<Me>('GET', '/me')).body;
+
+  /** The files directly in the folder `prefix` ('' is the top), one page at a time. */
+  listFolderFiles = (prefix: string, cursor: string | null, limit?: number) =>
+    this.page<VaultFile>('/files', 'files', { prefix, depth: 1, cursor: cursor ?? undefined, limit });
+
+  /** Every folder directly under `prefix` (a level is at most a few hundred). */
+  listFolders = (prefix: string) => this.all<Folder>('/folders', 'folders', { prefix });
+
+  listTrash = (cursor: string | null) =>
+    this.page<Trashed>('/trash', 'trashed', { cursor: cursor ?? undefined });
 
   listVersions = (name: string) => this.all<Version>(`/versions/${encodeName(name)}`, 'versions');
 
@@ -131,6 +156,32 @@ export class VaultApi {
         body,
       })
     ).body;
+
+  move = async (name: string, to: string, message: string) =>
+    (await this.call<{ file: VaultFile }>('POST', `/move/${encodeName(name)}`, { body: { to, message } }))
+      .body;
+
+  deleteFile = async (name: string, message: string) =>
+    (await this.call<{ trashed: Trashed }>('DELETE', `/files/${encodeName(name)}`, { body: { message } }))
+      .body;
+
+  restore = async (fileId: string, as?: string) =>
+    (
+      await this.call<{ file: VaultFile }>('POST', `/restore/${encodeURIComponent(fileId)}`, {
+        body: as ? { as } : {},
+      })
+    ).body;
+
+  release = async (name: string, version: number, message: string) =>
+    (
+      await this.call<{ file: VaultFile }>('POST', `/release/${encodeName(name)}`, {
+        body: { version, message },
+      })
+    ).body;
+
+  withdrawRelease = async (name: string, message: string) =>
+    (await this.call<{ file: VaultFile }>('DELETE', `/release/${encodeName(name)}`, { body: { message } }))
+      .body;
 
   releaseLock = async (name: string, force: boolean) =>
     (

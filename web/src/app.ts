@@ -1,23 +1,30 @@
 /**
- * The signed-in page: the file table with its filters, kept fresh by polling, and a button per action
- * a row allows. Rows are keyed by file, so a refresh replaces only rows that changed and keyboard
- * focus stays where it was.
+ * The signed-in page: the folder tree, breadcrumbs, and the files of one folder at a time, a page of
+ * them at a time ("Show more files" fetches the next), kept fresh by polling the pages shown. A row
+ * has a button per action the caller's role allows (`GET /me`); an operator sees the released
+ * versions only, each with one download button. Rows are keyed by file, so a refresh replaces only
+ * rows that changed and keyboard focus stays where it was.
  */
-import type { FileStatus, VaultFile } from '../../shared/model';
+import type { Me, VaultFile } from '../../shared/model';
 import { ApiError, type VaultApi } from './api';
 import type { Session } from './auth';
 import {
   breakLockDialog,
   type Context,
   checkoutDialog,
+  deleteDialog,
   download,
   explain,
   historyDialog,
   locksDialog,
+  moveDialog,
   transferDialog,
+  trashDialog,
 } from './dialogs';
 import { field, h } from './dom';
-import { baseName, folderOf, humanBytes, shortTime } from './format';
+import { baseName, crumbsOf, folderOf, humanBytes, shortTime } from './format';
+import { abilitiesOf, roleName } from './roles';
+import { folderTree } from './tree';
 
 export interface AppOptions {
   api: VaultApi;
@@ -27,24 +34,55 @@ export interface AppOptions {
   onSignedOut(reason: string): void;
 }
 
-interface Filters {
-  prefix: string;
-  status: '' | FileStatus;
-  search: string;
-  mine: boolean;
-}
+/** Files fetched per request: the contract's default page. */
+export const FILES_PAGE_SIZE = 100;
+/**
+ * A filtered listing (an operator's released files) examines `limit` files a request and may keep none
+ * of them. After an empty page the page asks for the most the contract allows, this many times at most
+ * before it shows what it has (nothing, and "Show more files").
+ */
+export const MAX_EMPTY_PAGES = 20;
+const LARGEST_PAGE = 1000;
 
 const clock = (date: Date) =>
   date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 
+/** Asks who the caller is (their role decides what the page offers), then starts the page. */
 export const startApp = (root: HTMLElement, options: AppOptions): (() => void) => {
+  let stop: (() => void) | null = null;
+  let stopped = false;
+  options.api.me().then(
+    (me) => {
+      if (!stopped) stop = startFolderView(root, options, me);
+    },
+    (error) => {
+      if (stopped) return;
+      if (error instanceof ApiError && error.status === 401) return options.onSignedOut(explain(error));
+      root.replaceChildren(
+        h('main', { id: 'main' }, h('h1', {}, 'camvault'), h('p', { role: 'alert' }, explain(error))),
+      );
+    },
+  );
+  return () => {
+    stopped = true;
+    stop?.();
+  };
+};
+
+const startFolderView = (root: HTMLElement, options: AppOptions, me: Me): (() => void) => {
   const { api, session } = options;
-  const filters: Filters = { prefix: '', status: '', search: '', mine: false };
+  const abilities = abilitiesOf(me.role);
+  let folder = '';
   let files: VaultFile[] = [];
+  let nextCursor: string | null = null;
+  /** How many pages of the folder are shown: a refresh fetches as many again. */
+  let pagesShown = 0;
   let loaded = false;
+  let loadingMore = false;
   let stopped = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let sequence = 0;
+  let search = '';
 
   // ---- the frame ----
   const notice = h('p', { class: 'notice', role: 'status' });
@@ -58,11 +96,14 @@ export const startApp = (root: HTMLElement, options: AppOptions): (() => void) =
   const updated = h('p', { class: 'updated' });
   const empty = h('p', { class: 'empty', hidden: true });
   const tbody = h('tbody');
-  const columns = ['Name', 'Version', 'Size', 'Modified', 'Status', 'Holder', 'Checkout message', 'Actions'];
+  const columns = abilities.releasedOnly
+    ? ['Name', 'Released version', 'Released', 'Release note', 'Download']
+    : ['Name', 'Version', 'Released', 'Size', 'Modified', 'Status', 'Holder', 'Checkout message', 'Actions'];
+  const caption = h('caption', { class: 'visually-hidden' });
   const table = h(
     'table',
     { class: 'files' },
-    h('caption', { class: 'visually-hidden' }, 'Files in the vault, by name'),
+    caption,
     h(
       'thead',
       {},
@@ -74,11 +115,20 @@ export const startApp = (root: HTMLElement, options: AppOptions): (() => void) =
     ),
     tbody,
   );
+  const more = h(
+    'button',
+    { type: 'button', class: 'more', hidden: true, onclick: () => void loadMore() },
+    'Show more files',
+  );
 
   const context: Context = {
     api,
     session,
-    refresh: () => void refresh(),
+    abilities,
+    refresh: () => {
+      void refresh();
+      void tree.reload().catch(context.fail);
+    },
     notify: (text) => {
       alert.hidden = true;
       // Cleared first, and set a moment later, so that the same words twice are announced twice.
@@ -95,59 +145,33 @@ export const startApp = (root: HTMLElement, options: AppOptions): (() => void) =
     },
   };
 
-  const prefix = h('input', {
-    type: 'search',
-    placeholder: 'e.g. fixtures/',
-    autocomplete: 'off',
-    spellcheck: false,
-  });
-  const status = h(
-    'select',
-    {},
-    h('option', { value: '' }, 'All'),
-    h('option', { value: 'available' }, 'Available'),
-    h('option', { value: 'checked_out' }, 'Checked out'),
-  );
-  const search = h('input', { type: 'search', autocomplete: 'off', spellcheck: false });
-  const mine = h('input', { type: 'checkbox', id: 'filter-mine' });
-  let debounce: ReturnType<typeof setTimeout> | undefined;
-  const filtersChanged = () => {
-    filters.search = search.value.trim().toLowerCase();
-    filters.mine = mine.checked;
+  const tree = folderTree(api, (prefix) => openFolder(prefix), context.fail);
+  const crumbs = h('ol', { class: 'crumbs' });
+  const title = h('h1', { id: 'files-title' }, 'Files');
+
+  const nameFilter = h('input', { type: 'search', autocomplete: 'off', spellcheck: false });
+  nameFilter.addEventListener('input', () => {
+    search = nameFilter.value.trim().toLowerCase();
     render();
-    clearTimeout(debounce);
-    const wantedPrefix = prefix.value.trim();
-    const wantedStatus = status.value as Filters['status'];
-    if (wantedPrefix !== filters.prefix || wantedStatus !== filters.status) {
-      debounce = setTimeout(() => {
-        filters.prefix = wantedPrefix;
-        filters.status = wantedStatus;
-        void refresh();
-      }, 250);
-    }
-  };
-  for (const control of [prefix, search]) control.addEventListener('input', filtersChanged);
-  for (const control of [status, mine]) control.addEventListener('change', filtersChanged);
+  });
   const filterForm = h(
     'form',
-    { class: 'filters', role: 'search', 'aria-label': 'Filter the files' },
-    field('Folder', prefix),
-    field('Status', status),
-    field('Name contains', search),
-    h('div', { class: 'check' }, mine, h('label', { for: mine.id }, 'Only mine')),
+    { class: 'filters', role: 'search', 'aria-label': 'Filter the files shown' },
+    field('Name contains', nameFilter),
   );
   filterForm.addEventListener('submit', (event) => event.preventDefault());
 
-  const addButton = h(
-    'button',
-    {
-      type: 'button',
-      class: 'primary',
-      onclick: () => transferDialog(context, { kind: 'add', folder: folderFromFilter() }),
-    },
-    'Add file',
-  );
-  const folderFromFilter = () => (prefix.value.trim().endsWith('/') ? prefix.value.trim() : '');
+  const addButton = abilities.edit
+    ? h(
+        'button',
+        {
+          type: 'button',
+          class: 'primary',
+          onclick: () => transferDialog(context, { kind: 'add', folder }),
+        },
+        'Add file',
+      )
+    : null;
 
   root.replaceChildren(
     h('a', { class: 'skip', href: '#files' }, 'Skip to the files'),
@@ -160,27 +184,38 @@ export const startApp = (root: HTMLElement, options: AppOptions): (() => void) =
         { class: 'who' },
         'Signed in as ',
         h('strong', {}, session.user),
-        session.admin ? h('span', { class: 'badge' }, 'admin') : null,
+        h('span', { class: 'badge' }, roleName(me.role)),
       ),
       h('nav', { 'aria-label': 'Account' }, [
+        abilities.edit ? h('button', { type: 'button', onclick: () => trashDialog(context) }, 'Trash') : null,
         h('button', { type: 'button', onclick: () => void locksDialog(context) }, 'Who has what'),
         h('button', { type: 'button', onclick: () => session.signOut() }, 'Sign out'),
       ]),
     ),
     h(
-      'main',
-      { id: 'main' },
-      h('div', { class: 'toolbar' }, h('h1', { id: 'files-title' }, 'Files'), addButton),
-      filterForm,
-      notice,
-      alert,
+      'div',
+      { class: 'layout' },
+      h('nav', { class: 'tree-pane', 'aria-label': 'Folder tree' }, tree.element),
       h(
-        'div',
-        { class: 'table-wrap', id: 'files', tabindex: 0, role: 'region', 'aria-labelledby': 'files-title' },
-        table,
+        'main',
+        { id: 'main' },
+        h('div', { class: 'toolbar' }, title, addButton),
+        h('nav', { 'aria-label': 'Breadcrumb' }, crumbs),
+        abilities.releasedOnly
+          ? h('p', { class: 'hint' }, 'The versions released for the machines. Other files are not shown.')
+          : null,
+        filterForm,
+        notice,
+        alert,
+        h(
+          'div',
+          { class: 'table-wrap', id: 'files', tabindex: 0, role: 'region', 'aria-labelledby': 'files-title' },
+          table,
+        ),
+        empty,
+        more,
+        updated,
       ),
-      empty,
-      updated,
     ),
   );
 
@@ -207,15 +242,58 @@ export const startApp = (root: HTMLElement, options: AppOptions): (() => void) =
       label,
     );
 
+  const releasedBadge = (file: VaultFile) =>
+    file.released
+      ? h(
+          'span',
+          { class: 'badge released', title: `Released by ${file.released.releasedBy}` },
+          `released v${file.released.version}`,
+        )
+      : '';
+
+  const operatorRow = (file: VaultFile): HTMLTableRowElement => {
+    const release = file.released;
+    return h(
+      'tr',
+      { 'data-key': keyOf(file) },
+      h('th', { scope: 'row', class: 'name' }, baseName(file.name)),
+      h('td', { class: 'num' }, release?.version ?? ''),
+      h(
+        'td',
+        { class: 'modified' },
+        release ? h('time', { datetime: release.releasedAt }, shortTime(release.releasedAt)) : '',
+        release ? h('span', { class: 'by' }, ` by ${release.releasedBy}`) : '',
+      ),
+      h('td', { class: 'message' }, release?.message ?? ''),
+      h(
+        'td',
+        {},
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'primary big',
+            'data-action': 'download',
+            'aria-label': `Download ${file.name}, released version ${release?.version ?? ''}`,
+            // Without a version the server gives an operator the released one.
+            onclick: () => void download(context, file.name),
+          },
+          `Download v${release?.version ?? ''}`,
+        ),
+      ),
+    );
+  };
+
   const rowFor = (file: VaultFile): HTMLTableRowElement => {
+    if (abilities.releasedOnly) return operatorRow(file);
     const lock = file.lock;
     const mineLock = lock?.user === session.user;
     const actions: HTMLElement[] = [];
-    if (!lock)
+    if (abilities.edit && !lock)
       actions.push(
         actionButton('Check out', file, 'checkout', () => checkoutDialog(context, file), 'primary'),
       );
-    if (mineLock) {
+    if (abilities.edit && mineLock) {
       actions.push(
         actionButton(
           'Check in',
@@ -225,9 +303,11 @@ export const startApp = (root: HTMLElement, options: AppOptions): (() => void) =
           'primary',
         ),
         actionButton('Undo checkout', file, 'undo', () => void undo(file)),
+        actionButton('Move', file, 'move', () => moveDialog(context, file)),
+        actionButton('Delete', file, 'delete', () => deleteDialog(context, file), 'danger'),
       );
     }
-    if (lock && !mineLock && session.admin)
+    if (lock && !mineLock && abilities.breakLocks)
       actions.push(
         actionButton('Break lock', file, 'break', () => breakLockDialog(context, file, lock), 'danger'),
       );
@@ -239,13 +319,9 @@ export const startApp = (root: HTMLElement, options: AppOptions): (() => void) =
     return h(
       'tr',
       { 'data-key': keyOf(file), class: mineLock ? 'mine' : '' },
-      h(
-        'th',
-        { scope: 'row', class: 'name' },
-        h('span', { class: 'folder' }, folderOf(file.name)),
-        baseName(file.name),
-      ),
+      h('th', { scope: 'row', class: 'name' }, baseName(file.name)),
       h('td', { class: 'num' }, file.version),
+      h('td', {}, releasedBadge(file)),
       h('td', { class: 'num' }, humanBytes(file.sizeBytes)),
       h(
         'td',
@@ -270,12 +346,7 @@ export const startApp = (root: HTMLElement, options: AppOptions): (() => void) =
     }
   };
 
-  const visible = () =>
-    files.filter(
-      (file) =>
-        (!filters.search || file.name.toLowerCase().includes(filters.search)) &&
-        (!filters.mine || file.lock?.user === session.user),
-    );
+  const visible = () => files.filter((file) => !search || baseName(file.name).toLowerCase().includes(search));
 
   function render() {
     const shown = visible();
@@ -316,37 +387,131 @@ export const startApp = (root: HTMLElement, options: AppOptions): (() => void) =
 
     empty.hidden = !loaded || shown.length > 0;
     empty.textContent =
-      files.length === 0 && !filters.prefix && !filters.status
-        ? 'The vault is empty. Add a file to start.'
-        : 'No file matches these filters.';
+      files.length > 0
+        ? 'No file here matches this filter.'
+        : nextCursor !== null
+          ? 'None found yet: "Show more files" looks further.'
+          : abilities.releasedOnly
+            ? 'No released file directly in this folder.'
+            : 'No file directly in this folder: its sub-folders are in the tree.';
+    more.hidden = nextCursor === null;
+    caption.textContent = `Files in ${folder || 'the top of the vault'}, by name`;
   }
 
-  const refresh = async (): Promise<void> => {
+  const showCrumbs = () => {
+    const path = crumbsOf(folder);
+    crumbs.replaceChildren(
+      ...path.map((crumb, index) =>
+        h(
+          'li',
+          {},
+          index === path.length - 1
+            ? h('span', { 'aria-current': 'page' }, crumb.label)
+            : h(
+                'button',
+                { type: 'button', class: 'link', onclick: () => openFolder(crumb.prefix) },
+                crumb.label,
+              ),
+        ),
+      ),
+    );
+    title.textContent = folder ? `Files in ${folder}` : 'Files';
+  };
+
+  const updatedNow = () => {
+    updated.textContent = `Updated ${clock(new Date())}; refreshes every ${options.pollSeconds} s.`;
+    updated.classList.remove('stale');
+  };
+
+  const failedToLoad = (error: unknown) => {
+    if (error instanceof ApiError && error.status === 401) return options.onSignedOut(explain(error));
+    updated.textContent = `Could not refresh at ${clock(new Date())}: ${explain(error)}`;
+    updated.classList.add('stale');
+  };
+
+  /** The next page that has files in it, or the last page, or where the search stopped. */
+  const nextPage = async (from: string | null) => {
+    let page = await api.listFolderFiles(folder, from, FILES_PAGE_SIZE);
+    for (
+      let empty = 1;
+      page.items.length === 0 && page.nextCursor !== null && empty < MAX_EMPTY_PAGES;
+      empty++
+    )
+      page = await api.listFolderFiles(folder, page.nextCursor, LARGEST_PAGE);
+    return page;
+  };
+
+  /** The first `pages` pages of the open folder, fetched again from its start. */
+  const refresh = async (pages = Math.max(1, pagesShown)): Promise<void> => {
     const mySequence = ++sequence;
     clearTimeout(timer);
     try {
-      const listed = await api.listFiles({
-        prefix: filters.prefix || undefined,
-        status: filters.status || undefined,
-      });
-      if (stopped || mySequence !== sequence) return;
+      const listed: VaultFile[] = [];
+      let cursor: string | null = null;
+      let fetched = 0;
+      do {
+        const page = await nextPage(cursor);
+        if (stopped || mySequence !== sequence) return;
+        listed.push(...page.items);
+        cursor = page.nextCursor;
+        fetched++;
+      } while (cursor !== null && fetched < pages);
       files = listed;
+      nextCursor = cursor;
+      pagesShown = fetched;
       loaded = true;
-      updated.textContent = `Updated ${clock(new Date())}; refreshes every ${options.pollSeconds} s.`;
-      updated.classList.remove('stale');
+      updatedNow();
       render();
     } catch (error) {
       if (stopped || mySequence !== sequence) return;
-      if (error instanceof ApiError && error.status === 401) return options.onSignedOut(explain(error));
-      updated.textContent = `Could not refresh at ${clock(new Date())}: ${explain(error)}`;
-      updated.classList.add('stale');
+      failedToLoad(error);
     }
     schedule();
   };
 
+  const loadMore = async () => {
+    if (nextCursor === null || loadingMore) return;
+    const mySequence = ++sequence;
+    loadingMore = true;
+    // aria-disabled, not disabled: a disabled button drops keyboard focus to the page's start.
+    more.setAttribute('aria-disabled', 'true');
+    clearTimeout(timer);
+    try {
+      const page = await nextPage(nextCursor);
+      if (stopped || mySequence !== sequence) return;
+      files = [...files, ...page.items];
+      nextCursor = page.nextCursor;
+      pagesShown++;
+      updatedNow();
+      render();
+      context.notify(`${files.length} files shown${nextCursor ? '; more follow' : ''}.`);
+    } catch (error) {
+      if (stopped || mySequence !== sequence) return;
+      failedToLoad(error);
+    } finally {
+      loadingMore = false;
+      more.removeAttribute('aria-disabled');
+    }
+    schedule();
+  };
+
+  function openFolder(prefix: string) {
+    folder = prefix;
+    files = [];
+    nextCursor = null;
+    pagesShown = 0;
+    loaded = false;
+    render();
+    showCrumbs();
+    void tree.select(prefix).catch(context.fail);
+    void refresh(1);
+  }
+
   const schedule = () => {
     clearTimeout(timer);
-    if (!stopped && !document.hidden) timer = setTimeout(() => void refresh(), options.pollSeconds * 1000);
+    // A poll never interrupts "Show more files": it fetches again only what is shown.
+    if (!stopped && !document.hidden)
+      timer = setTimeout(() => void (loadingMore ? schedule() : refresh()), options.pollSeconds * 1000);
   };
   const onVisibility = () => {
     if (document.hidden) clearTimeout(timer);
@@ -354,39 +519,33 @@ export const startApp = (root: HTMLElement, options: AppOptions): (() => void) =
   };
   document.addEventListener('visibilitychange', onVisibility);
 
-  // ---- drag and drop anywhere: on a row you hold, a check-in; elsewhere, a new file ----
+  // ---- drag and drop anywhere: on a row you hold, a check-in; elsewhere, a new file here ----
   const hasFiles = (event: DragEvent) => event.dataTransfer?.types.includes('Files') ?? false;
   const onDragOver = (event: DragEvent) => {
-    if (!hasFiles(event) || document.querySelector('dialog[open]')) return;
+    if (!abilities.edit || !hasFiles(event) || document.querySelector('dialog[open]')) return;
     event.preventDefault();
     document.body.classList.add('dragging');
   };
   const onDragEnd = () => document.body.classList.remove('dragging');
   const onDrop = (event: DragEvent) => {
     document.body.classList.remove('dragging');
-    if (!hasFiles(event) || document.querySelector('dialog[open]')) return;
+    if (!abilities.edit || !hasFiles(event) || document.querySelector('dialog[open]')) return;
     event.preventDefault();
     const dropped = event.dataTransfer?.files[0];
     if (!dropped) return;
     const key = (event.target as Element | null)?.closest?.('tr[data-key]')?.getAttribute('data-key');
     const file = key ? files.find((candidate) => keyOf(candidate) === key) : undefined;
     if (file && file.lock?.user === session.user) transferDialog(context, { kind: 'checkin', file }, dropped);
-    else
-      transferDialog(
-        context,
-        { kind: 'add', folder: file ? folderOf(file.name) : folderFromFilter() },
-        dropped,
-      );
+    else transferDialog(context, { kind: 'add', folder: file ? folderOf(file.name) : folder }, dropped);
   };
   document.addEventListener('dragover', onDragOver);
   document.addEventListener('dragleave', onDragEnd);
   document.addEventListener('drop', onDrop);
 
-  void refresh();
+  openFolder('');
   return () => {
     stopped = true;
     clearTimeout(timer);
-    clearTimeout(debounce);
     document.removeEventListener('visibilitychange', onVisibility);
     document.removeEventListener('dragover', onDragOver);
     document.removeEventListener('dragleave', onDragEnd);

@@ -33,14 +33,19 @@ const sessionOf = (token: string): { claims: Claims; user: string; expires: numb
 export const signInLocally = async (
   user: string,
   admin: boolean,
+  /** Cognito groups for the token, e.g. `leads` or `operators`, to try another role. */
+  groups: string[],
   /** The session ended; `notice` says why, in a sentence. */
   onEnded: (notice: string) => void,
 ): Promise<Session> => {
   let response: Response;
   try {
-    response = await fetch(`dev/token?${new URLSearchParams({ user, admin: String(admin) })}`, {
-      cache: 'no-store',
-    });
+    response = await fetch(
+      `dev/token?${new URLSearchParams({ user, admin: String(admin), groups: groups.join(',') })}`,
+      {
+        cache: 'no-store',
+      },
+    );
   } catch {
     throw new SignInError('the local server did not answer');
   }

@@ -1,20 +1,24 @@
 /**
  * The actions that need more than a click, each in a modal <dialog> (keyboard focus stays inside,
  * Escape cancels, focus returns to the button that opened it): checkout, check-in or add with progress,
- * history, who has what, and the admin's break-lock confirmation.
+ * history with revert, release and withdraw, move or rename, delete, the trash, who has what, and the
+ * admin's break-lock confirmation.
  */
-import type { Lock, VaultFile } from '../../shared/model';
+import type { Lock, Release, Trashed, VaultFile, Version } from '../../shared/model';
 import { ApiError, type VaultApi } from './api';
 import type { Session } from './auth';
 import { h, uid } from './dom';
 import { baseName, clockTime, describeFailure, describeLock, humanBytes, shortTime } from './format';
+import type { Abilities } from './roles';
 import { putToStorage, sha256OfFile } from './transfer';
 
 /** What the dialogs need from the page around them. */
 export interface Context {
   api: VaultApi;
   session: Session;
-  /** Reloads the file table now. */
+  /** What the caller's role may do: what is not allowed is not offered. */
+  abilities: Abilities;
+  /** Reloads the file table and the folder tree now. */
   refresh(): void;
   /** Announces a success in the page's status line. */
   notify(text: string): void;
@@ -262,6 +266,231 @@ export const transferDialog = (context: Context, target: TransferTarget, initial
   (checkin || initial ? message : input).focus();
 };
 
+// ---- one message, then one call: delete, release, withdraw, revert ------------------------------
+
+interface MessageAction {
+  title: string;
+  /** What happens, in a sentence or two, above the message. */
+  explanation: string;
+  label: string;
+  hint?: string;
+  initial?: string;
+  required?: boolean;
+  submitLabel: string;
+  danger?: boolean;
+  /** Does it; the words to announce when it worked. */
+  run(message: string): Promise<string>;
+  /** After it worked and the dialog closed. */
+  done?(): void;
+}
+
+const messageDialog = (context: Context, action: MessageAction): void => {
+  const dialog = openDialog(action.title, action.danger ? 'danger' : '');
+  const message = h('textarea', {
+    id: uid('message'),
+    rows: 2,
+    maxlength: 1000,
+    required: action.required ?? false,
+  });
+  message.value = action.initial ?? '';
+  const submit = h(
+    'button',
+    { type: 'submit', class: action.danger ? 'danger' : 'primary' },
+    action.submitLabel,
+  );
+  const form = h(
+    'form',
+    {},
+    h('p', {}, action.explanation),
+    h(
+      'div',
+      { class: 'field' },
+      h('label', { for: message.id }, action.label),
+      message,
+      action.hint ? h('p', { class: 'hint' }, action.hint) : null,
+    ),
+    buttons(submit, cancelButton(dialog)),
+  );
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    submit.disabled = true;
+    try {
+      const words = await action.run(message.value.trim());
+      dialog.close();
+      context.notify(words);
+      context.refresh();
+      action.done?.();
+    } catch (error) {
+      dialog.fail(error);
+      submit.disabled = false;
+    }
+  });
+  dialog.body.append(form);
+  message.focus();
+};
+
+export const deleteDialog = (context: Context, file: VaultFile): void =>
+  messageDialog(context, {
+    title: `Delete ${file.name}?`,
+    explanation:
+      'It goes to the trash with all its versions and your lock is released; it can be restored from the trash.',
+    label: 'Why it is deleted',
+    hint: 'Optional.',
+    submitLabel: 'Delete',
+    danger: true,
+    run: async (message) => {
+      await context.api.deleteFile(file.name, message);
+      return `${file.name} is in the trash.`;
+    },
+  });
+
+// ---- move or rename ------------------------------------------------------------------------------
+
+export const moveDialog = (context: Context, file: VaultFile): void => {
+  const dialog = openDialog(`Move or rename ${file.name}`);
+  const to = h('input', {
+    type: 'text',
+    id: uid('to'),
+    required: true,
+    autocomplete: 'off',
+    spellcheck: false,
+  });
+  to.value = file.name;
+  const message = h('textarea', { id: uid('message'), rows: 2, maxlength: 1000 });
+  const submit = h('button', { type: 'submit', class: 'primary' }, 'Move');
+  const form = h(
+    'form',
+    {},
+    h(
+      'div',
+      { class: 'field' },
+      h('label', { for: to.id }, 'New name'),
+      to,
+      h('p', { class: 'hint' }, 'The whole path: change the folder to move it, the last part to rename it.'),
+    ),
+    h('div', { class: 'field' }, h('label', { for: message.id }, 'Why it moves'), message),
+    buttons(submit, cancelButton(dialog)),
+  );
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    submit.disabled = true;
+    try {
+      const { file: moved } = await context.api.move(file.name, to.value.trim(), message.value.trim());
+      dialog.close();
+      context.notify(`${file.name} is now ${moved.name}; its history and your lock went with it.`);
+      context.refresh();
+    } catch (error) {
+      dialog.fail(error);
+      submit.disabled = false;
+    }
+  });
+  dialog.body.append(form);
+  to.focus();
+  // The base name selected, without its extension: the usual rename.
+  const start = file.name.lastIndexOf('/') + 1;
+  const end = file.name.lastIndexOf('.');
+  to.setSelectionRange(start, end > start ? end : file.name.length);
+};
+
+// ---- the trash -----------------------------------------------------------------------------------
+
+export const trashDialog = (context: Context): void => {
+  const dialog = openDialog('Trash', 'wide');
+  const close = cancelButton(dialog, 'Close');
+  const tbody = h('tbody');
+  const more = h('button', { type: 'button' }, 'Show more deleted files');
+  const status = h('p', { role: 'status' }, 'Loading the trash…');
+  let cursor: string | null = null;
+
+  const restore = async (trashed: Trashed, row: HTMLElement) => {
+    try {
+      const { file } = await context.api.restore(trashed.fileId);
+      context.notify(`${file.name} is restored with its ${file.version} versions.`);
+      status.textContent = `${file.name} is restored.`;
+      row.remove();
+      context.refresh();
+      close.focus();
+    } catch (error) {
+      dialog.fail(error);
+    }
+  };
+
+  const rowFor = (trashed: Trashed): HTMLElement => {
+    const row = h(
+      'tr',
+      {},
+      h('th', { scope: 'row', class: 'name' }, trashed.name),
+      h('td', { class: 'num' }, trashed.version),
+      h(
+        'td',
+        { class: 'modified' },
+        h('time', { datetime: trashed.deletedAt }, shortTime(trashed.deletedAt)),
+        h('span', { class: 'by' }, ` by ${trashed.deletedBy}`),
+      ),
+      h('td', { class: 'message' }, trashed.message),
+    );
+    row.append(
+      h(
+        'td',
+        {},
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'primary',
+            'aria-label': `Restore ${trashed.name}`,
+            onclick: () => void restore(trashed, row),
+          },
+          'Restore',
+        ),
+      ),
+    );
+    return row;
+  };
+
+  const loadPage = async () => {
+    more.disabled = true;
+    try {
+      const page = await context.api.listTrash(cursor);
+      cursor = page.nextCursor;
+      tbody.append(...page.items.map(rowFor));
+      status.textContent = tbody.childElementCount === 0 ? 'The trash is empty.' : '';
+      more.hidden = cursor === null;
+    } catch (error) {
+      dialog.fail(error);
+    }
+    more.disabled = false;
+  };
+  more.addEventListener('click', () => void loadPage());
+
+  dialog.body.append(
+    status,
+    h(
+      'div',
+      { class: 'table-wrap' },
+      h(
+        'table',
+        { class: 'trash' },
+        h('caption', { class: 'visually-hidden' }, 'Deleted files, newest deletion first'),
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            ['Name', 'Version', 'Deleted', 'Message', ''].map((title) => h('th', { scope: 'col' }, title)),
+          ),
+        ),
+        tbody,
+      ),
+    ),
+    buttons(more, close),
+  );
+  more.hidden = true;
+  close.focus();
+  void loadPage();
+};
+
 // ---- history -------------------------------------------------------------------------------------
 
 export const download = async (context: Context, name: string, version?: number): Promise<void> => {
@@ -278,63 +507,154 @@ export const download = async (context: Context, name: string, version?: number)
   }
 };
 
-export const historyDialog = async (context: Context, file: VaultFile): Promise<void> => {
+const releasedText = (release: Release) =>
+  `Released by ${release.releasedBy} on ${shortTime(release.releasedAt)}${release.message ? ` — '${release.message}'` : ''}`;
+
+export const historyDialog = async (context: Context, first: VaultFile): Promise<void> => {
+  let file = first;
   const dialog = openDialog(`History of ${file.name}`, 'wide');
   const close = cancelButton(dialog, 'Close');
+  const { abilities, session } = context;
   dialog.body.append(h('p', { role: 'status' }, 'Loading the history…'), buttons(close));
   close.focus();
-  try {
-    const versions = await context.api.listVersions(file.name);
-    const table = h(
-      'table',
-      { class: 'history' },
-      h('caption', { class: 'visually-hidden' }, `Versions of ${file.name}, newest first`),
-      h(
-        'thead',
-        {},
-        h(
-          'tr',
-          {},
-          ['Version', 'Checked in', 'By', 'Size', 'Message', 'SHA-256', ''].map((title) =>
-            h('th', { scope: 'col' }, title),
-          ),
+
+  /** After a change made from this dialog: the file as it is now, and its history again. */
+  const changed = (updated: VaultFile) => {
+    file = updated;
+    void show();
+  };
+
+  const versionButton = (label: string, version: Version, onclick: () => void, className = '') =>
+    h(
+      'button',
+      { type: 'button', class: className, 'aria-label': `${label} version ${version.version}`, onclick },
+      label,
+    );
+
+  const actionsOf = (version: Version): HTMLElement[] => {
+    const released = file.released?.version === version.version;
+    const actions = [
+      versionButton('Download', version, () => void download(context, file.name, version.version)),
+    ];
+    if (abilities.edit && file.lock?.user === session.user && version.version !== file.version)
+      actions.push(
+        versionButton('Revert to', version, () =>
+          messageDialog(context, {
+            title: `Revert ${file.name} to version ${version.version}?`,
+            explanation: `Version ${version.version}'s bytes become version ${file.version + 1}; no version is lost. Your lock is released.`,
+            label: 'Check-in message',
+            initial: `revert to version ${version.version}`,
+            submitLabel: 'Revert',
+            run: async (message) => {
+              const result = await context.api.checkin(file.name, { fromVersion: version.version, message });
+              changed(result.file);
+              return `${file.name} is reverted: version ${result.file.version} has version ${version.version}'s bytes.`;
+            },
+          }),
         ),
-      ),
-      h(
-        'tbody',
-        {},
-        versions.map((version) =>
+      );
+    if (abilities.release && !released)
+      actions.push(
+        versionButton('Release', version, () =>
+          messageDialog(context, {
+            title: `Release version ${version.version} of ${file.name}`,
+            explanation: 'The shop floor then gets this version of the file, until a lead releases another.',
+            label: 'Why it is approved',
+            required: true,
+            submitLabel: 'Release',
+            run: async (message) => {
+              changed((await context.api.release(file.name, version.version, message)).file);
+              return `Version ${version.version} of ${file.name} is released.`;
+            },
+          }),
+        ),
+      );
+    if (abilities.release && released)
+      actions.push(
+        versionButton(
+          'Withdraw',
+          version,
+          () =>
+            messageDialog(context, {
+              title: `Withdraw the release of ${file.name}?`,
+              explanation: 'The shop floor then sees no version of this file until a lead releases one.',
+              label: 'Why it is withdrawn',
+              required: true,
+              submitLabel: 'Withdraw the release',
+              danger: true,
+              run: async (message) => {
+                changed((await context.api.withdrawRelease(file.name, message)).file);
+                return `The release of ${file.name} is withdrawn.`;
+              },
+            }),
+          'danger',
+        ),
+      );
+    return actions;
+  };
+
+  const show = async () => {
+    try {
+      const versions = await context.api.listVersions(file.name);
+      const table = h(
+        'table',
+        { class: 'history' },
+        h('caption', { class: 'visually-hidden' }, `Versions of ${file.name}, newest first`),
+        h(
+          'thead',
+          {},
           h(
             'tr',
             {},
-            h('th', { scope: 'row', class: 'num' }, version.version),
-            h('td', {}, h('time', { datetime: version.createdAt }, shortTime(version.createdAt))),
-            h('td', {}, version.user),
-            h('td', { class: 'num' }, humanBytes(version.sizeBytes)),
-            h('td', { class: 'message' }, version.message),
-            h('td', {}, h('code', { title: version.sha256 }, version.sha256.slice(0, 12))),
-            h(
-              'td',
-              {},
-              h(
-                'button',
-                {
-                  type: 'button',
-                  'aria-label': `Download version ${version.version}`,
-                  onclick: () => void download(context, file.name, version.version),
-                },
-                'Download',
-              ),
+            ['Version', 'Checked in', 'By', 'Size', 'Message', 'SHA-256', ''].map((title) =>
+              h('th', { scope: 'col' }, title),
             ),
           ),
         ),
-      ),
-    );
-    dialog.body.replaceChildren(h('div', { class: 'table-wrap' }, table), buttons(close));
-  } catch (error) {
-    dialog.fail(error);
-  }
-  close.focus();
+        h(
+          'tbody',
+          {},
+          versions.map((version) =>
+            h(
+              'tr',
+              {},
+              h(
+                'th',
+                { scope: 'row', class: 'num' },
+                version.version,
+                file.released?.version === version.version
+                  ? h('span', { class: 'badge released', title: releasedText(file.released) }, 'released')
+                  : null,
+              ),
+              h('td', {}, h('time', { datetime: version.createdAt }, shortTime(version.createdAt))),
+              h('td', {}, version.user),
+              h('td', { class: 'num' }, humanBytes(version.sizeBytes)),
+              h('td', { class: 'message' }, version.message),
+              h('td', {}, h('code', { title: version.sha256 }, version.sha256.slice(0, 12))),
+              h('td', {}, h('div', { class: 'actions' }, actionsOf(version))),
+            ),
+          ),
+        ),
+      );
+      const hint =
+        abilities.edit && file.lock?.user !== session.user && versions.length > 1
+          ? h('p', { class: 'hint' }, 'Check the file out to revert it to an earlier version.')
+          : null;
+      const releaseLine = file.released
+        ? h('p', {}, `${releasedText(file.released)}: version ${file.released.version}.`)
+        : null;
+      dialog.body.replaceChildren(
+        releaseLine ?? '',
+        h('div', { class: 'table-wrap' }, table),
+        hint ?? '',
+        buttons(close),
+      );
+    } catch (error) {
+      dialog.fail(error);
+    }
+    if (!dialog.element.contains(document.activeElement)) close.focus();
+  };
+  await show();
 };
 
 // ---- who has what --------------------------------------------------------------------------------

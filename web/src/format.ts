@@ -59,3 +59,20 @@ export const storageMessage = (status: number, xml: string): string => {
 
 /** A name's folder ("fixtures/" for "fixtures/Plate A.mcam", '' at the top) and last segment, as the server reads them. */
 export { baseName, folderOf } from '../../shared/names';
+
+export interface Crumb {
+  label: string;
+  /** The folder's prefix, ending in "/"; '' for the top of the vault. */
+  prefix: string;
+}
+
+/** The way down to a folder: the vault's top, then each folder above it, then the folder itself. */
+export const crumbsOf = (prefix: string): Crumb[] => {
+  const crumbs: Crumb[] = [{ label: 'Vault', prefix: '' }];
+  let path = '';
+  for (const segment of prefix.split('/').filter(Boolean)) {
+    path += `${segment}/`;
+    crumbs.push({ label: segment, prefix: path });
+  }
+  return crumbs;
+};

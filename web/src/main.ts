@@ -58,6 +58,13 @@ const signIn = (config: WebConfig, notice = ''): void => {
     });
     user.value = localStorage.getItem(LAST_USER_KEY) ?? '';
     const admin = h('input', { id: 'signin-admin', type: 'checkbox' });
+    const groups = h('input', {
+      id: 'signin-groups',
+      type: 'text',
+      autocomplete: 'off',
+      spellcheck: false,
+      'aria-describedby': 'signin-groups-hint',
+    });
     const submit = h('button', { type: 'submit', class: 'primary' }, 'Sign in');
     form = h(
       'form',
@@ -70,6 +77,17 @@ const signIn = (config: WebConfig, notice = ''): void => {
         h('p', { class: 'hint', id: 'signin-user-hint' }, 'A user name: letters, digits, and . _ - @'),
       ),
       h('div', { class: 'check' }, admin, h('label', { for: admin.id }, 'Admin (may break anyone’s lock)')),
+      h(
+        'div',
+        { class: 'field' },
+        h('label', { for: groups.id }, 'Groups'),
+        groups,
+        h(
+          'p',
+          { class: 'hint', id: 'signin-groups-hint' },
+          'Optional, comma-separated: leads (may release), operators (released files only).',
+        ),
+      ),
       submit,
       h(
         'p',
@@ -81,8 +99,14 @@ const signIn = (config: WebConfig, notice = ''): void => {
       event.preventDefault();
       submit.disabled = true;
       try {
-        const session = await signInLocally(user.value.trim(), admin.checked, (ended) =>
-          signIn(config, ended),
+        const session = await signInLocally(
+          user.value.trim(),
+          admin.checked,
+          groups.value
+            .split(',')
+            .map((group) => group.trim())
+            .filter(Boolean),
+          (ended) => signIn(config, ended),
         );
         localStorage.setItem(LAST_USER_KEY, session.user);
         start(config, session);

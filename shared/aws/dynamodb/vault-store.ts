@@ -77,9 +77,12 @@ const WITHOUT_LOCK = `REMOVE ${LOCK_ATTRIBUTES.join(', ')}`;
 const { filesIndex, locksIndex, groupsIndex } = tableSchema;
 const GROUP_INDEX_KEY = ['pk', 'sk', groupsIndex.partitionKey, groupsIndex.sortKey] as const;
 
-/** A cursor's key names a live file's item, and the index key agrees with it. */
+/**
+ * A cursor's key names a live file's item, and the index key agrees with it: a file's `groupSk` is its
+ * name key (a cursor holds the index and table keys only, never `nameKey` itself).
+ */
 const isFileItemKey = (key: Record<string, string>): boolean =>
-  key.nameKey !== undefined && key.pk === keys.file(key.nameKey).pk && key.sk === 'FILE';
+  key.groupSk !== undefined && key.pk === keys.file(key.groupSk).pk && key.sk === 'FILE';
 
 /** Put of an item that must not exist yet. */
 export const putNew = (table: string, item: Item, returnExisting = false): TransactItem => ({
