@@ -65,7 +65,9 @@ test('the floor downloads the released bytes while three newer versions are chec
   expect((await floor().get(`/download/${NAME}?version=5`)).status).toBe(403);
   // A version that does not exist is 404 for the floor too: 404 comes before 403.
   expect((await floor().get(`/download/${NAME}?version=99`)).body.error.code).toBe('NOT_FOUND');
-  const unauthorised = await pat.request('POST', `/release/${NAME}`, { json: { version: 99, message: 'no' } });
+  const unauthorised = await pat.request('POST', `/release/${NAME}`, {
+    json: { version: 99, message: 'no' },
+  });
   expect([unauthorised.status, unauthorised.body.error.code]).toEqual([404, 'NOT_FOUND']);
   expect(
     (await pat.request('POST', `/release/${NAME}`, { json: { version: 5, message: 'not mine to' } })).status,
