@@ -1,6 +1,6 @@
 /**
  * How a workspace stands against the vault, from the workspace's state, the local folders (read with
- * readdir and stat only) and one listing per vault folder (`GET /files?depth=1` and `GET /folders`).
+ * readdir and stat only) and one paged listing of the vault folder's whole subtree (`GET /files?prefix=`).
  * No download ever, and a file is hashed only when its size or mtime differ from what was recorded.
  */
 import type { Dirent, Stats } from 'node:fs';
@@ -12,9 +12,6 @@ import type { VaultApi } from './api';
 import { hashFile } from './transfer';
 import type { TrackedFile, Workspace } from './workspace';
 import { PARTIAL_SUFFIX, relativeName, STATE_DIRECTORY } from './workspace-paths';
-
-/** Folders listed at once. */
-const LISTING_PARALLEL = 8;
 
 /**
  * The local side. `unchanged`: what the CLI wrote last; `modified`: edited since; `missing`: written
@@ -49,32 +46,13 @@ export interface StatusEntry {
 /** What a scope is: a vault folder (`""` or ending in `/`) and its local folder, or one file. */
 export type Scope = { folder: string } | { file: string };
 
-/** Every vault file in a folder and its sub-folders, one listing per folder, `parallel` at a time. */
-export const listVaultTree = async (api: VaultApi, top: string): Promise<VaultFile[]> => {
-  const files: VaultFile[] = [];
-  const queue = [top];
-  let active = 0;
-  await new Promise<void>((resolve, reject) => {
-    const next = () => {
-      if (queue.length === 0 && active === 0) {
-        resolve();
-        return;
-      }
-      while (active < LISTING_PARALLEL && queue.length > 0) {
-        const folder = queue.shift() as string;
-        active += 1;
-        Promise.all([api.listFolderFiles(folder), api.listFolders(folder)]).then(([direct, folders]) => {
-          files.push(...direct);
-          queue.push(...folders.map((sub) => sub.prefix));
-          active -= 1;
-          next();
-        }, reject);
-      }
-    };
-    next();
-  });
-  return files;
-};
+/**
+ * Every vault file in a folder and its sub-folders: one listing of the whole subtree (`GET /files?prefix=`,
+ * 1,000 a page), never a call per folder, so a tree of F folders and N files costs ceil(N / 1000)
+ * requests, which is at most one per folder.
+ */
+export const listVaultTree = (api: VaultApi, top: string): Promise<VaultFile[]> =>
+  api.listFiles({ prefix: top });
 
 interface LocalFile {
   name: string;
