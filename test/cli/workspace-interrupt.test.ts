@@ -12,18 +12,20 @@ const COMPLETE = 6;
 
 let server: TestServer;
 let dave: CliUser;
+let erin: CliUser;
 
 /** Every file under the workspace (not its state), as `/`-separated paths. */
-const filesOnDisk = async () =>
-  (await readdir(dave.workDir, { recursive: true, withFileTypes: true }))
+const filesOnDisk = async (user: CliUser = dave) =>
+  (await readdir(user.workDir, { recursive: true, withFileTypes: true }))
     .filter((entry) => entry.isFile())
-    .map((entry) => `${entry.parentPath.slice(dave.workDir.length + 1)}/${entry.name}`.replace(/\\/g, '/'))
+    .map((entry) => `${entry.parentPath.slice(user.workDir.length + 1)}/${entry.name}`.replace(/\\/g, '/'))
     .filter((path) => !path.startsWith('.camvault-workspace/'));
 const isPartial = (path: string) => path.endsWith('.camvault-part');
 
 beforeAll(async () => {
   server = await startTestServer();
   dave = await loggedInUser(server, 'dave');
+  erin = await loggedInUser(server, 'erin');
   const carol = server.as('carol');
   await Promise.all(
     names.map((name, index) => {
@@ -34,7 +36,7 @@ beforeAll(async () => {
   );
 });
 afterAll(async () => {
-  await removeUsers([dave]);
+  await removeUsers([dave, erin]);
   await server.close();
 });
 
@@ -81,4 +83,35 @@ test('a sync killed with SIGKILL leaves no partial file under a vault name; the 
   }
   expect((await dave.run(['status'])).stdout).toContain(`up to date: ${names.length} files`);
   expect((await dave.json(['sync'])).downloaded).toEqual([]);
+});
+
+test('Ctrl-C during a sync removes its temporary files and keeps what was placed; the rerun fetches only the rest', async () => {
+  expect((await erin.run(['init'])).code).toBe(0);
+  const proxy = await startStallingProxy(server.url, { passDownloads: COMPLETE });
+  let interrupted: Awaited<ReturnType<typeof erin.run>>;
+  try {
+    const { child, done } = erin.spawn(['sync'], { env: { CAMVAULT_URL: proxy.url } });
+    await proxy.stalled;
+    await waitFor('six whole files and eight half-written ones', async () => {
+      const files = await filesOnDisk(erin);
+      return (
+        files.filter((path) => !isPartial(path)).length === COMPLETE && files.filter(isPartial).length === 8
+      );
+    });
+    child.kill('SIGINT');
+    interrupted = await done;
+  } finally {
+    await proxy.close();
+  }
+  expect(interrupted.code).toBe(130);
+  expect(interrupted.stderr).toContain('interrupted');
+  const left = await filesOnDisk(erin);
+  expect(left.filter(isPartial)).toEqual([]);
+  expect(left).toHaveLength(COMPLETE);
+  for (const path of left) expect(await readFile(erin.path(path))).toEqual(original.get(path));
+
+  const rerun = await erin.json<{ downloaded: string[] }>(['sync']);
+  expect([...rerun.downloaded].sort()).toEqual(names.filter((name) => !left.includes(name)).sort());
+  for (const name of names) expect(await readFile(erin.path(name))).toEqual(original.get(name));
+  expect((await erin.run(['status'])).stdout).toContain(`up to date: ${names.length} files`);
 });
