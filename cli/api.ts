@@ -1,5 +1,16 @@
 /** A client of the HTTP contract (shared/api.md), and nothing else: JSON over node:http, errors as CliErrors. */
-import type { Download, FileStatus, Lock, Upload, VaultFile, Version } from '#shared/model';
+import type {
+  AuditEntry,
+  Download,
+  FileStatus,
+  Folder,
+  Lock,
+  Me,
+  Trashed,
+  Upload,
+  VaultFile,
+  Version,
+} from '#shared/model';
 import { nameAddressProblem } from '#shared/names';
 import type { Connection } from './config';
 import { apiError, CliError, EXIT, otherError } from './errors';
@@ -49,6 +60,8 @@ export class NetworkError extends CliError {
 
 export interface CheckinBody {
   uploadId?: string;
+  /** (v2) Revert: commit the bytes of this earlier version; exclusive with uploadId. */
+  fromVersion?: number;
   message?: string;
   keepLock?: boolean;
 }
@@ -129,6 +142,12 @@ export class VaultApi {
   listFiles = (query: { prefix?: string; status?: FileStatus }) =>
     this.all<VaultFile>('/files', 'files', query);
 
+  /** (v2) The files directly in a folder (`""` or a prefix ending in `/`), not in its sub-folders. */
+  listFolderFiles = (prefix: string) => this.all<VaultFile>('/files', 'files', { prefix, depth: 1 });
+
+  /** (v2) The folders directly under a folder. */
+  listFolders = (prefix: string) => this.all<Folder>('/folders', 'folders', { prefix });
+
   getFile = (name: string) => this.call<VaultFile>('GET', `/files/${encodeName(name)}`);
 
   listVersions = (name: string) => this.all<Version>(`/versions/${encodeName(name)}`, 'versions');
@@ -173,4 +192,27 @@ export class VaultApi {
     this.call<{ released: Lock }>('DELETE', `/locks/${encodeName(name)}`, {
       query: { force: force ? 'true' : undefined },
     });
+
+  move = (name: string, to: string, message?: string) =>
+    this.call<{ file: VaultFile }>('POST', `/move/${encodeName(name)}`, { body: { to, message } });
+
+  deleteFile = (name: string, message?: string) =>
+    this.call<{ trashed: Trashed }>('DELETE', `/files/${encodeName(name)}`, { body: { message } });
+
+  listTrash = (prefix?: string) => this.all<Trashed>('/trash', 'trashed', { prefix });
+
+  restore = (fileId: string, as?: string) =>
+    this.call<{ file: VaultFile }>('POST', `/restore/${encodeURIComponent(fileId)}`, { body: { as } });
+
+  release = (name: string, version: number, message: string) =>
+    this.call<{ file: VaultFile }>('POST', `/release/${encodeName(name)}`, { body: { version, message } });
+
+  withdraw = (name: string, message: string) =>
+    this.call<{ file: VaultFile }>('DELETE', `/release/${encodeName(name)}`, { body: { message } });
+
+  /** One page of the audit trail, newest first. */
+  audit = (query: { name?: string; user?: string; type?: string; since?: string; limit?: number }) =>
+    this.call<{ entries: AuditEntry[]; nextCursor: string | null }>('GET', '/audit', { query });
+
+  me = () => this.call<Me>('GET', '/me');
 }

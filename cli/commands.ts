@@ -211,7 +211,7 @@ export const checkin = async (
   name: string,
   pathArgument: string | undefined,
   options: { message?: string; keep?: boolean },
-) => {
+): Promise<VaultFile> => {
   const path = resolve(pathArgument ?? vaultBaseName(name));
   const local = await requireLocalFile(path);
   const file = await context.api.getFile(name);
@@ -233,7 +233,7 @@ export const checkin = async (
         { file, version: null, path, changed: false },
         `no changes in ${path}: ${file.name} stays checked out to you (version ${file.version})`,
       );
-      return;
+      return file;
     }
     const released = await context.api.checkin(file.name, { message: options.message });
     await setWritable(path, false);
@@ -241,7 +241,7 @@ export const checkin = async (
       { ...released, path, changed: false },
       `no changes in ${path}: released ${file.name} without a new version (still version ${file.version}); ${path} is read-only`,
     );
-    return;
+    return released.file;
   }
 
   const upload = await context.api.stageUpload({ name: file.name, ...digest });
@@ -260,6 +260,7 @@ export const checkin = async (
     { ...committed, path, changed: true },
     `checked in ${committed.file.name} as version ${committed.version?.version} (${humanBytes(digest.sizeBytes)}); ${keep ? 'it stays checked out to you' : `lock released, ${path} is read-only`}`,
   );
+  return committed.file;
 };
 
 export const add = async (
@@ -267,7 +268,7 @@ export const add = async (
   pathArgument: string,
   nameArgument: string | undefined,
   options: { message?: string; keep?: boolean },
-) => {
+): Promise<VaultFile> => {
   const path = resolve(pathArgument);
   const local = await requireLocalFile(path);
   const name = nameArgument ?? basename(path);
@@ -298,11 +299,13 @@ export const add = async (
     { ...committed, path },
     `added ${committed.file.name} as version 1 (${humanBytes(digest.sizeBytes)}); ${keep ? 'it is checked out to you' : `${path} is now read-only`}`,
   );
+  return committed.file;
 };
 
-export const undo = async (context: Context, name: string) => {
+/** `localPath`: the file's copy, when it is not ./<base name> (in a workspace). */
+export const undo = async (context: Context, name: string, localPath?: string) => {
   const { released } = await context.api.releaseLock(name, false);
-  const path = resolve(vaultBaseName(released.name));
+  const path = localPath ?? resolve(vaultBaseName(released.name));
   const madeReadOnly = await setWritableIfPresent(path, false);
   context.out.result(
     { released, path: madeReadOnly ? path : null },

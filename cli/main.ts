@@ -7,11 +7,17 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { VaultApi } from './api';
 import * as commands from './commands';
 import { userFromToken } from './config';
-import { CliError, EXIT } from './errors';
+import { CliError, EXIT, usageError } from './errors';
 import { installInterruptHandlers, interruptSignal } from './interrupt';
 import { createOutput } from './output';
 import { resolveConnection } from './session';
 import * as signin from './signin';
+import { sync } from './sync';
+import type { VaultContext } from './vault-commands';
+import * as vault from './vault-commands';
+import { Workspace } from './workspace';
+import type { WorkspaceContext } from './workspace-commands';
+import * as workspaceCommands from './workspace-commands';
 
 interface CommonOptions {
   json?: boolean;
@@ -38,27 +44,50 @@ const common = (command: Command): Command =>
     .option('--url <url>', 'the vault URL (overrides CAMVAULT_URL and the login)')
     .option('--token <token>', 'the bearer token (overrides CAMVAULT_TOKEN and the login)');
 
-type Action = (context: commands.Context, ...args: never[]) => Promise<void>;
+type Action = (context: VaultContext, ...args: never[]) => Promise<unknown>;
 
-/** Wraps a command: connects (flags, then environment, then the login), then runs it with its arguments. */
+/**
+ * Wraps a command: finds the workspace the current directory is in (if any), connects (flags, then
+ * environment, then the workspace's URL, then the login), then runs it with its arguments.
+ */
 const connected =
   (action: Action) =>
   async (...args: unknown[]): Promise<void> => {
     const command = args[args.length - 1] as Command;
     const options = command.opts<CommonOptions>();
-    const connection = await resolveConnection(options);
-    const context: commands.Context = {
+    const cwd = process.cwd();
+    const workspace = await Workspace.find(cwd);
+    const connection = await resolveConnection({
+      ...options,
+      url: options.url || process.env.CAMVAULT_URL || workspace?.url || undefined,
+    });
+    const context: VaultContext = {
       api: new VaultApi(connection, interruptSignal),
       me: userFromToken(connection.token),
       out: createOutput(options.json === true),
       signal: interruptSignal,
+      workspace,
+      cwd,
     };
     // commander passes the declared arguments, then the options object, then the command.
-    await (action as (context: commands.Context, ...rest: unknown[]) => Promise<void>)(
+    await (action as (context: VaultContext, ...rest: unknown[]) => Promise<unknown>)(
       context,
       ...args.slice(0, -1),
     );
   };
+
+/** The workspace the command runs in, or exit 2 saying how to make one. */
+const requireWorkspace = (context: VaultContext): WorkspaceContext => {
+  if (!context.workspace)
+    throw usageError(
+      `${context.cwd} is not in a camvault workspace: run camvault init in the folder to sync`,
+    );
+  return context as WorkspaceContext;
+};
+
+/** Outside a workspace (or with an explicit place), a command acts on vault names as it always did. */
+const withoutWorkspace = (context: VaultContext, explicit: unknown): boolean =>
+  context.workspace === null || explicit !== undefined;
 
 export const buildProgram = (json: boolean): Command => {
   const program = new Command('camvault')
@@ -141,42 +170,186 @@ A token (e.g. the local server's dev token) comes from --token, CAMVAULT_TOKEN o
     .option('--user <user>', "only this user's locks")
     .action(connected(commands.locks as Action));
 
+  common(program.command('init'))
+    .description(
+      'make the current directory a workspace of the vault (or of one folder): sync, status and paths work inside it',
+    )
+    .argument('[prefix]', 'the vault folder it holds, ending in /, e.g. fixtures/; default: the whole vault')
+    .action(async (prefix: string | undefined, options: CommonOptions) => {
+      await workspaceCommands.init(
+        { out: createOutput(options.json === true) },
+        process.cwd(),
+        prefix,
+        options.url,
+      );
+    });
+
+  common(program.command('status'))
+    .description(
+      'what changed here and in the vault, one line a file: local edits, newer versions, locks, new and deleted files',
+    )
+    .argument('[path]', 'a folder or file of the workspace; default: the current directory')
+    .addHelpText(
+      'after',
+      `
+Columns: local (M modified, ! missing, ? not from the vault), vault (> newer version, + not here yet,
+D deleted, R moved, ? not in the vault), lock (K checked out by you, L by someone else).`,
+    )
+    .action(
+      connected((context, path: string | undefined) =>
+        workspaceCommands.status(requireWorkspace(context), path),
+      ),
+    );
+
+  common(program.command('sync'))
+    .description(
+      'get the latest: download what is out of date (verified, read-only unless checked out to you), never overwriting a local change',
+    )
+    .argument('[path]', 'a folder or file of the workspace; default: the current directory')
+    .action(connected((context, path: string | undefined) => sync(requireWorkspace(context), path)));
+
   common(program.command('get'))
     .description('download a version (read-only unless it is checked out to you), verified by SHA-256')
-    .argument('<name>', 'the file in the vault')
+    .argument('<name>', 'the file: a vault name, or in a workspace a local path')
     .option('--version <n>', 'this version instead of the latest', positiveInteger)
-    .option('-o, --output <path>', 'where to save it (a file, or a directory); default: ./<base name>')
-    .option('--force', 'overwrite a writable local file that has changes')
-    .action(connected(commands.get as Action));
+    .option(
+      '-o, --output <path>',
+      'where to save it (a file, or a directory); default: ./<base name>, or its place in the workspace',
+    )
+    .option('--force', 'overwrite a local file that has changes')
+    .action(
+      connected((context, name: string, options: { version?: number; output?: string; force?: boolean }) =>
+        withoutWorkspace(context, options.output)
+          ? commands.get(context, name, options)
+          : workspaceCommands.get(context as WorkspaceContext, name, options),
+      ),
+    );
 
   common(program.command('checkout'))
-    .description('take the lock and fetch the latest version into the working directory, writable')
-    .argument('<name>', 'the file in the vault')
+    .description(
+      'take the lock and fetch the latest version into the working directory (or its place in the workspace), writable',
+    )
+    .argument('<name>', 'the file: a vault name, or in a workspace a local path')
     .option('-m, --message <message>', 'why you are taking it (shown to others)')
-    .option('-o, --output <path>', 'where to put it (a file, or a directory); default: ./<base name>')
-    .option('--force', 'overwrite a writable local file that has changes')
-    .action(connected(commands.checkout as Action));
+    .option(
+      '-o, --output <path>',
+      'where to put it (a file, or a directory); default: ./<base name>, or its place in the workspace',
+    )
+    .option('--force', 'overwrite a local file that has changes')
+    .action(
+      connected((context, name: string, options: { message?: string; output?: string; force?: boolean }) =>
+        withoutWorkspace(context, options.output)
+          ? commands.checkout(context, name, options)
+          : workspaceCommands.checkout(context as WorkspaceContext, name, options),
+      ),
+    );
 
   common(program.command('checkin'))
     .description('upload your changes as the next version and release the lock (no change: just release)')
-    .argument('<name>', 'the file in the vault')
-    .argument('[path]', 'the local file; default: ./<base name>')
+    .argument('<name>', 'the file: a vault name, or in a workspace a local path')
+    .argument('[path]', 'the local file; default: ./<base name>, or its place in the workspace')
     .option('-m, --message <message>', 'what changed')
     .option('--keep', 'keep the lock (and the file writable) after checking in')
-    .action(connected(commands.checkin as Action));
+    .action(
+      connected(
+        (context, name: string, path: string | undefined, options: { message?: string; keep?: boolean }) =>
+          withoutWorkspace(context, path)
+            ? commands.checkin(context, name, path, options)
+            : workspaceCommands.checkin(context as WorkspaceContext, name, options),
+      ),
+    );
 
   common(program.command('add'))
     .description('put a new file into the vault as version 1 (the local file becomes read-only)')
     .argument('<path>', 'the local file')
-    .argument('[name]', 'its name in the vault; default: the base name of path')
+    .argument(
+      '[name]',
+      'its name in the vault; default: the base name of path, or its place in the workspace',
+    )
     .option('-m, --message <message>', 'a note for version 1')
     .option('--keep', 'keep it checked out to you (and writable)')
-    .action(connected(commands.add as Action));
+    .action(
+      connected(
+        (context, path: string, name: string | undefined, options: { message?: string; keep?: boolean }) =>
+          withoutWorkspace(context, name)
+            ? commands.add(context, path, name, options)
+            : workspaceCommands.add(context as WorkspaceContext, path, options),
+      ),
+    );
 
   common(program.command('undo'))
     .description('release your lock without checking in (your local copy becomes read-only)')
-    .argument('<name>', 'the file in the vault')
-    .action(connected(commands.undo as Action));
+    .argument('<name>', 'the file: a vault name, or in a workspace a local path')
+    .action(
+      connected((context, name: string) =>
+        withoutWorkspace(context, undefined)
+          ? commands.undo(context, name)
+          : workspaceCommands.undo(context as WorkspaceContext, name),
+      ),
+    );
+
+  common(program.command('mv'))
+    .description('move or rename a file you have checked out; in a workspace the local copy moves too')
+    .argument('<from>', 'the file: a vault name, or in a workspace a local path')
+    .argument('<to>', 'its new name (or a folder, ending in /)')
+    .option('-m, --message <message>', 'why')
+    .action(connected(vault.move as Action));
+
+  common(program.command('rm'))
+    .description(
+      'delete a file you have checked out (to the trash, with all its versions); an unchanged local copy goes too',
+    )
+    .argument('<name>', 'the file: a vault name, or in a workspace a local path')
+    .option('-m, --message <message>', 'why')
+    .action(connected(vault.remove as Action));
+
+  common(program.command('restore'))
+    .description('bring a deleted file back from the trash, with all its versions')
+    .argument(
+      '<name>',
+      'its name when it was deleted (the newest such deletion), or its file id from camvault trash',
+    )
+    .option('--as <name>', 'restore it under another name')
+    .action(connected(vault.restore as Action));
+
+  common(program.command('revert'))
+    .description('check in the bytes of an earlier version as the next version (needs your lock)')
+    .argument('<name>', 'the file: a vault name, or in a workspace a local path')
+    .requiredOption('--to <n>', 'the version to go back to', positiveInteger)
+    .option('-m, --message <message>', 'why (default: "revert to version N")')
+    .option('--keep', 'keep the lock after reverting')
+    .action(connected(vault.revert as Action));
+
+  common(program.command('release'))
+    .description('leads: approve a version for the shop floor')
+    .argument('<name>', 'the file: a vault name, or in a workspace a local path')
+    .option('--version <n>', 'the version to release; default: the latest', positiveInteger)
+    .requiredOption('-m, --message <message>', 'why it is approved')
+    .action(connected(vault.release as Action));
+
+  common(program.command('withdraw'))
+    .description('leads: withdraw the released version (operators then see none)')
+    .argument('<name>', 'the file: a vault name, or in a workspace a local path')
+    .requiredOption('-m, --message <message>', 'why')
+    .action(connected(vault.withdraw as Action));
+
+  common(program.command('trash'))
+    .description('deleted files, newest deletion first')
+    .argument('[prefix]', 'only names starting with this')
+    .action(connected(vault.trash as Action));
+
+  common(program.command('audit'))
+    .description('the audit trail, newest first: every committed change, who and when')
+    .argument('[name]', "one file's entries (followed across moves)")
+    .option('--user <user>', "only this user's changes")
+    .option('--type <type>', 'only this type, e.g. FileCheckedIn')
+    .option('--since <time>', 'only entries from this ISO-8601 time on')
+    .option('--limit <n>', 'at most this many (default 50)', positiveInteger)
+    .action(connected(vault.audit as Action));
+
+  common(program.command('me'))
+    .description('who the vault takes you for: user, role and groups (asks the vault)')
+    .action(connected(vault.me as Action));
 
   common(program.command('break'))
     .description("admins: break anyone's lock")

@@ -10,6 +10,7 @@ import { conflictError, notFoundError, usageError } from './errors';
 import { trackTemporaryFile } from './interrupt';
 import type { Progress } from './output';
 import { type Digest, downloadToFile, hashFile, statFile, VerificationError } from './transfer';
+import { PARTIAL_SUFFIX } from './workspace-paths';
 
 /** The last segment of a vault name: the file's name on disk. */
 export const vaultBaseName = (name: string): string => name.slice(name.lastIndexOf('/') + 1);
@@ -96,28 +97,45 @@ export const fetchVersion = async (
     }
   }
 
-  const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.camvault-part`);
+  progress.start('downloading', link.sizeBytes);
+  try {
+    await placeVersion(link, path, { writable: options.writable, signal, onBytes: progress.update });
+  } finally {
+    progress.stop();
+  }
+  return { path, downloaded: true, keptLocalChanges: false };
+};
+
+/**
+ * Downloads the version `link` points at to a temporary file beside `path` (synced to disk), checks
+ * its size and SHA-256, sets it read-only or writable, then renames it over `path`: an interruption
+ * at any point leaves `path` as it was, never a partial file under its name.
+ */
+export const placeVersion = async (
+  link: Download,
+  path: string,
+  options: { writable: boolean; signal: AbortSignal; onBytes?: (bytes: number) => void },
+): Promise<void> => {
+  const temporary = join(
+    dirname(path),
+    `.${basename(path)}.${randomBytes(4).toString('hex')}${PARTIAL_SUFFIX}`,
+  );
   const tracked = trackTemporaryFile(temporary);
   try {
-    progress.start('downloading', link.sizeBytes);
-    let digest: Digest;
-    try {
-      digest = await downloadToFile(link.url, temporary, {
-        expectedBytes: link.sizeBytes,
-        signal,
-        onBytes: progress.update,
-      });
-    } finally {
-      progress.stop();
-    }
+    const digest = await downloadToFile(link.url, temporary, {
+      expectedBytes: link.sizeBytes,
+      signal: options.signal,
+      onBytes: options.onBytes,
+    });
     if (!sameBytes(digest, link)) {
       throw new VerificationError(
         `the download of ${link.name} version ${link.version} is corrupt: got ${digest.sizeBytes} bytes with SHA-256 ${digest.sha256}, expected ${link.sizeBytes} bytes with SHA-256 ${link.sha256}; nothing was saved`,
       );
     }
     await setWritable(temporary, options.writable);
+    // Windows refuses to rename over a read-only file.
+    await setWritableIfPresent(path, true);
     await rename(temporary, path);
-    return { path, downloaded: true, keptLocalChanges: false };
   } catch (error) {
     await rm(temporary, { force: true });
     throw error;

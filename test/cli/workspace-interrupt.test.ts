@@ -1,0 +1,117 @@
+import { randomBytes } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import { startTestServer, type TestServer } from '../support/http';
+import { type CliUser, isReadOnly, loggedInUser, removeUsers, startStallingProxy, waitFor } from './support';
+
+const names: string[] = [];
+for (let folder = 0; folder < 4; folder++)
+  for (let part = 0; part < 5; part++) names.push(`batch${folder}/blank-${part}.mcam`);
+const original = new Map<string, Buffer>();
+/** Downloads the proxy lets through whole before it stalls the rest half-way. */
+const COMPLETE = 6;
+
+let server: TestServer;
+let dave: CliUser;
+let erin: CliUser;
+
+/** Every file under the workspace (not its state), as `/`-separated paths. */
+const filesOnDisk = async (user: CliUser = dave) =>
+  (await readdir(user.workDir, { recursive: true, withFileTypes: true }))
+    .filter((entry) => entry.isFile())
+    .map((entry) => `${entry.parentPath.slice(user.workDir.length + 1)}/${entry.name}`.replace(/\\/g, '/'))
+    .filter((path) => !path.startsWith('.camvault-workspace/'));
+const isPartial = (path: string) => path.endsWith('.camvault-part');
+
+beforeAll(async () => {
+  server = await startTestServer();
+  dave = await loggedInUser(server, 'dave');
+  erin = await loggedInUser(server, 'erin');
+  const carol = server.as('carol');
+  await Promise.all(
+    names.map((name, index) => {
+      const bytes = randomBytes(16 * 1024 + index);
+      original.set(name, bytes);
+      return carol.commit(name, bytes);
+    }),
+  );
+});
+afterAll(async () => {
+  await removeUsers([dave, erin]);
+  await server.close();
+});
+
+test('a sync killed with SIGKILL leaves no partial file under a vault name; the rerun completes and every file verifies', async () => {
+  expect((await dave.run(['init'])).code).toBe(0);
+  const proxy = await startStallingProxy(server.url, { passDownloads: COMPLETE });
+  try {
+    const { child, done } = dave.spawn(['sync'], { env: { CAMVAULT_URL: proxy.url } });
+    await proxy.stalled;
+    // The first downloads are in place; every worker is stuck half-way into a temporary file.
+    await waitFor('six whole files and eight half-written ones', async () => {
+      const files = await filesOnDisk();
+      return (
+        files.filter((path) => !isPartial(path)).length === COMPLETE && files.filter(isPartial).length === 8
+      );
+    });
+    child.kill('SIGKILL');
+    expect((await done).signal).toBe('SIGKILL');
+  } finally {
+    await proxy.close();
+  }
+
+  // Under its own name a file is whole, with the vault's bytes, or not there at all.
+  const afterKill = await filesOnDisk();
+  const placed = afterKill.filter((path) => !isPartial(path));
+  expect(placed).toHaveLength(COMPLETE);
+  for (const path of placed) expect(await readFile(dave.path(path))).toEqual(original.get(path));
+  // The temporaries are hidden, beside their targets, and never taken for local files.
+  for (const path of afterKill.filter(isPartial))
+    expect(path).toMatch(/(^|\/)\.blank-\d\.mcam\.[0-9a-f]{8}\.camvault-part$/);
+  const status = await dave.json<{ entries: { name: string; code: string }[] }>(['status']);
+  const missing = names.filter((name) => !placed.includes(name)).sort();
+  expect(status.entries.map(({ name, code }) => `${code} ${name}`)).toEqual(
+    missing.map((name) => ` +  ${name}`),
+  );
+
+  // The rerun fetches exactly what is missing, clears the leftovers, and everything verifies.
+  const rerun = await dave.json<{ downloaded: string[] }>(['sync']);
+  expect([...rerun.downloaded].sort()).toEqual(missing);
+  expect((await filesOnDisk()).sort()).toEqual([...names].sort());
+  for (const name of names) {
+    expect(await readFile(dave.path(name))).toEqual(original.get(name));
+    expect(await isReadOnly(dave.path(name))).toBe(true);
+  }
+  expect((await dave.run(['status'])).stdout).toContain(`up to date: ${names.length} files`);
+  expect((await dave.json(['sync'])).downloaded).toEqual([]);
+});
+
+test('Ctrl-C during a sync removes its temporary files and keeps what was placed; the rerun fetches only the rest', async () => {
+  expect((await erin.run(['init'])).code).toBe(0);
+  const proxy = await startStallingProxy(server.url, { passDownloads: COMPLETE });
+  let interrupted: Awaited<ReturnType<typeof erin.run>>;
+  try {
+    const { child, done } = erin.spawn(['sync'], { env: { CAMVAULT_URL: proxy.url } });
+    await proxy.stalled;
+    await waitFor('six whole files and eight half-written ones', async () => {
+      const files = await filesOnDisk(erin);
+      return (
+        files.filter((path) => !isPartial(path)).length === COMPLETE && files.filter(isPartial).length === 8
+      );
+    });
+    child.kill('SIGINT');
+    interrupted = await done;
+  } finally {
+    await proxy.close();
+  }
+  expect(interrupted.code).toBe(130);
+  expect(interrupted.stderr).toContain('interrupted');
+  const left = await filesOnDisk(erin);
+  expect(left.filter(isPartial)).toEqual([]);
+  expect(left).toHaveLength(COMPLETE);
+  for (const path of left) expect(await readFile(erin.path(path))).toEqual(original.get(path));
+
+  const rerun = await erin.json<{ downloaded: string[] }>(['sync']);
+  expect([...rerun.downloaded].sort()).toEqual(names.filter((name) => !left.includes(name)).sort());
+  for (const name of names) expect(await readFile(erin.path(name))).toEqual(original.get(name));
+  expect((await erin.run(['status'])).stdout).toContain(`up to date: ${names.length} files`);
+});
