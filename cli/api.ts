@@ -1,15 +1,19 @@
 /** A client of the HTTP contract (shared/api.md), and nothing else: JSON over node:http, errors as CliErrors. */
+import type { EventType } from '#shared/events';
 import type {
   AuditEntry,
   Download,
+  FileRequest,
   FileStatus,
   Folder,
   Lock,
   Me,
+  Notification,
   Trashed,
   Upload,
   VaultFile,
   Version,
+  Watch,
 } from '#shared/model';
 import { nameAddressProblem } from '#shared/names';
 import type { Connection } from './config';
@@ -215,4 +219,30 @@ export class VaultApi {
     this.call<{ entries: AuditEntry[]; nextCursor: string | null }>('GET', '/audit', { query });
 
   me = () => this.call<Me>('GET', '/me');
+
+  /** (v2) Watch a folder or a file (watching the same prefix again sets its types). */
+  watch = (prefix: string, types: EventType[] | null) =>
+    this.call<{ watch: Watch }>('POST', '/watches', { body: { prefix, types } });
+
+  listWatches = () => this.call<{ watches: Watch[] }>('GET', '/watches');
+
+  unwatch = (watchId: string) =>
+    this.call<{ watch: Watch }>('DELETE', `/watches/${encodeURIComponent(watchId)}`);
+
+  /** (v2) Ask the holder of a file for it. */
+  requestFile = (name: string, message?: string) =>
+    this.call<{ request: FileRequest }>('POST', `/requests/${encodeName(name)}`, {
+      body: message === undefined ? {} : { message },
+    });
+
+  /** One page of the caller's feed, newest first, with how many are unread in all. */
+  notifications = (cursor?: string, limit = 100) =>
+    this.call<{ notifications: Notification[]; nextCursor: string | null; unread: number }>(
+      'GET',
+      '/notifications',
+      { query: { cursor, limit } },
+    );
+
+  markRead = (upTo: string) =>
+    this.call<{ unread: number }>('POST', '/notifications/read', { body: { upTo } });
 }

@@ -4,11 +4,13 @@
  * 5 authentication or permission (401, 403), 130 interrupted (Ctrl-C).
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { EVENT_TYPES } from '#shared/events';
 import { VaultApi } from './api';
 import * as commands from './commands';
 import { userFromToken } from './config';
 import { CliError, EXIT, usageError } from './errors';
 import { installInterruptHandlers, interruptSignal } from './interrupt';
+import * as notifications from './notification-commands';
 import { createOutput } from './output';
 import { resolveConnection } from './session';
 import * as signin from './signin';
@@ -350,6 +352,48 @@ D deleted, R moved, ? not in the vault), lock (K checked out by you, L by someon
   common(program.command('me'))
     .description('who the vault takes you for: user, role and groups (asks the vault)')
     .action(connected(vault.me as Action));
+
+  common(program.command('watch'))
+    .description(
+      'hear of every change under a folder (or to one file) in your inbox, and by e-mail where the vault sends it',
+    )
+    .argument(
+      '<prefix>',
+      'a vault folder ending in / (e.g. fixtures/) or a file; in a workspace also a local folder or file',
+    )
+    .addOption(
+      new Option('--type <types...>', 'only these events, e.g. FileCheckedIn FileReleased').choices(
+        EVENT_TYPES,
+      ),
+    )
+    .action(connected(notifications.watch as Action));
+
+  common(program.command('unwatch'))
+    .description('stop watching a folder or file')
+    .argument('<prefix>', 'what you watch (as camvault watches shows it, or a local path), or its watch id')
+    .action(connected(notifications.unwatch as Action));
+
+  common(program.command('watches'))
+    .description('what you watch')
+    .action(connected(notifications.watches as Action));
+
+  common(program.command('request'))
+    .description('ask whoever has a file checked out for it; your inbox tells you when it is free')
+    .argument('<name>', 'the file: a vault name, or in a workspace a local path')
+    .option('-m, --message <message>', 'why you need it (the holder sees it)')
+    .action(connected(notifications.request as Action));
+
+  common(program.command('inbox'))
+    .description(
+      'your notifications, unread (*) first: changes you watch, requests for your files, files you asked for that are free, broken locks',
+    )
+    .option(
+      '--limit <n>',
+      `how many to show (default ${notifications.INBOX_DEFAULT_LIMIT}); every unread one is shown however many`,
+      positiveInteger,
+    )
+    .option('--mark-read', 'mark every notification shown (and older) read')
+    .action(connected(notifications.inbox as Action));
 
   common(program.command('break'))
     .description("admins: break anyone's lock")

@@ -4,10 +4,11 @@
  * folder with 200 check-ins in an hour is one mail, not 200. A run that fails after sending and
  * before marking sends that digest again (at least once, like every delivery here).
  */
+
+import { eventText, REASON_TEXT } from '../event-text';
 import { subjectOf } from '../events';
 import type { NotificationReason } from '../model';
 import { folderOf } from '../names';
-import { eventText } from '../webhook';
 import type { Directory, Mail, MailSender, NoticeStore } from './ports';
 import type { NotificationRecord } from './records';
 
@@ -18,11 +19,6 @@ const LINES_PER_FOLDER = 10;
 
 /** Why-lines that always matter to the reader come first, in full. */
 const PERSONAL: NotificationReason[] = ['lock_broken', 'request', 'available'];
-const PERSONAL_TEXT: Record<Exclude<NotificationReason, 'watch'>, string> = {
-  lock_broken: 'your lock was broken',
-  request: 'asks you for a file',
-  available: 'is free now',
-};
 
 const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
 
@@ -39,8 +35,9 @@ export const digestOf = (to: string, user: string, notifications: NotificationRe
   if (personal.length > 0) {
     lines.push('For you:');
     for (const notification of personal) {
-      const why = PERSONAL_TEXT[notification.reason as Exclude<NotificationReason, 'watch'>];
-      lines.push(`  ${notification.at}  ${eventText(notification.event)}  (${why})`);
+      lines.push(
+        `  ${notification.at}  ${eventText(notification.event)}  (${REASON_TEXT[notification.reason]})`,
+      );
     }
     lines.push('');
   }
