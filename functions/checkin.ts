@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { Vault } from '#shared/core/vault';
 import { badRequest } from '#shared/errors';
 import { fields, parseBody, parsePathName, parseQuery } from '#shared/http/request';
@@ -6,10 +6,10 @@ import { httpRoute } from '#shared/http/route';
 import { vaultFromEnvironment } from '#shared/runtime';
 
 const body = z.strictObject({
-  uploadId: z.string().min(1).max(100).optional(),
-  fromVersion: fields.versionNumber.optional(),
-  message: fields.message.optional(),
-  keepLock: z.boolean().optional(),
+  uploadId: z.optional(z.string().check(z.minLength(1), z.maxLength(100))),
+  fromVersion: z.optional(fields.versionNumber),
+  message: z.optional(fields.message),
+  keepLock: z.optional(z.boolean()),
 });
 
 export const checkin = (vault: Vault) =>

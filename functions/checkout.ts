@@ -1,10 +1,10 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { Vault } from '#shared/core/vault';
 import { fields, parseBody, parsePathName, parseQuery } from '#shared/http/request';
 import { httpRoute } from '#shared/http/route';
 import { vaultFromEnvironment } from '#shared/runtime';
 
-const body = z.strictObject({ message: fields.message.optional() });
+const body = z.strictObject({ message: z.optional(fields.message) });
 
 export const checkout = (vault: Vault) =>
   httpRoute(async (event, caller) => {

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { Vault } from '#shared/core/vault';
 import { EVENT_TYPES } from '#shared/events';
 import { parseBody, parseQuery } from '#shared/http/request';
@@ -8,12 +8,14 @@ import { vaultFromEnvironment } from '#shared/runtime';
 
 const body = z.strictObject({
   prefix: z.string(),
-  types: z
-    .array(z.enum(EVENT_TYPES))
-    .min(1, 'must name at least one event type (or be left out for every type)')
-    .refine((types) => new Set(types).size === types.length, 'must not name a type twice')
-    .nullable()
-    .optional(),
+  types: z.optional(
+    z.nullable(
+      z.array(z.enum(EVENT_TYPES)).check(
+        z.minLength(1, 'must name at least one event type (or be left out for every type)'),
+        z.refine((types) => new Set(types).size === types.length, 'must not name a type twice'),
+      ),
+    ),
+  ),
 });
 
 export const createWatch = (vault: Vault) =>

@@ -1,10 +1,10 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { Vault } from '#shared/core/vault';
 import { fields, parsePathName, parseQuery } from '#shared/http/request';
 import { httpRoute } from '#shared/http/route';
 import { vaultFromEnvironment } from '#shared/runtime';
 
-const query = z.strictObject({ version: fields.version.optional() });
+const query = z.strictObject({ version: z.optional(fields.version) });
 
 export const download = (vault: Vault) =>
   httpRoute(async (event, caller) => {

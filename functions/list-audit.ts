@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { Vault } from '#shared/core/vault';
 import { badRequest } from '#shared/errors';
 import { EVENT_TYPES } from '#shared/events';
@@ -8,13 +8,13 @@ import { parseFileName } from '#shared/names';
 import { vaultFromEnvironment } from '#shared/runtime';
 
 const query = z.strictObject({
-  name: z.string().optional(),
-  user: z.string().min(1).max(256).optional(),
-  type: z.enum(EVENT_TYPES).optional(),
-  since: fields.time.optional(),
-  until: fields.time.optional(),
-  limit: fields.limit.optional(),
-  cursor: fields.cursor.optional(),
+  name: z.optional(z.string()),
+  user: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
+  type: z.optional(z.enum(EVENT_TYPES)),
+  since: z.optional(fields.time),
+  until: z.optional(fields.time),
+  limit: z.optional(fields.limit),
+  cursor: z.optional(fields.cursor),
 });
 
 export const listAudit = (vault: Vault) =>

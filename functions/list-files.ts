@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { Vault } from '#shared/core/vault';
 import { badRequest } from '#shared/errors';
 import { DEFAULT_LIMIT, fields, parseQuery } from '#shared/http/request';
@@ -7,14 +7,14 @@ import { parseFolderPrefix, parseNamePrefix } from '#shared/names';
 import { vaultFromEnvironment } from '#shared/runtime';
 
 const query = z.strictObject({
-  prefix: z.string().optional(),
-  status: z.enum(['available', 'checked_out']).optional(),
+  prefix: z.optional(z.string()),
+  status: z.optional(z.enum(['available', 'checked_out'])),
   // (v2) depth=1: only the files directly in the folder `prefix`.
-  depth: z.literal('1').optional(),
+  depth: z.optional(z.literal('1')),
   // (v2) released=true: only files with a released version (what operators see).
-  released: fields.boolean.optional(),
-  limit: fields.limit.optional(),
-  cursor: fields.cursor.optional(),
+  released: z.optional(fields.boolean),
+  limit: z.optional(fields.limit),
+  cursor: z.optional(fields.cursor),
 });
 
 export const listFiles = (vault: Vault) =>

@@ -1,13 +1,13 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { Vault } from '#shared/core/vault';
 import { DEFAULT_LIMIT, fields, parseQuery } from '#shared/http/request';
 import { httpRoute } from '#shared/http/route';
 import { vaultFromEnvironment } from '#shared/runtime';
 
 const query = z.strictObject({
-  user: z.string().min(1).max(256).optional(),
-  limit: fields.limit.optional(),
-  cursor: fields.cursor.optional(),
+  user: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
+  limit: z.optional(fields.limit),
+  cursor: z.optional(fields.cursor),
 });
 
 export const listLocks = (vault: Vault) =>

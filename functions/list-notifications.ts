@@ -1,10 +1,10 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { Vault } from '#shared/core/vault';
 import { DEFAULT_LIMIT, fields, parseQuery } from '#shared/http/request';
 import { httpRoute } from '#shared/http/route';
 import { vaultFromEnvironment } from '#shared/runtime';
 
-const query = z.strictObject({ limit: fields.limit.optional(), cursor: fields.cursor.optional() });
+const query = z.strictObject({ limit: z.optional(fields.limit), cursor: z.optional(fields.cursor) });
 
 export const listNotifications = (vault: Vault) =>
   httpRoute(async (event, caller) => {

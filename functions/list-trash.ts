@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { Vault } from '#shared/core/vault';
 import { DEFAULT_LIMIT, fields, parseQuery } from '#shared/http/request';
 import { httpRoute } from '#shared/http/route';
@@ -6,9 +6,9 @@ import { parseNamePrefix } from '#shared/names';
 import { vaultFromEnvironment } from '#shared/runtime';
 
 const query = z.strictObject({
-  prefix: z.string().optional(),
-  limit: fields.limit.optional(),
-  cursor: fields.cursor.optional(),
+  prefix: z.optional(z.string()),
+  limit: z.optional(fields.limit),
+  cursor: z.optional(fields.cursor),
 });
 
 export const listTrash = (vault: Vault) =>

@@ -1,11 +1,11 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { Vault } from '#shared/core/vault';
 import { fields, parseBody, parsePathName, parseQuery } from '#shared/http/request';
 import { httpRoute } from '#shared/http/route';
 import { parseFileName } from '#shared/names';
 import { vaultFromEnvironment } from '#shared/runtime';
 
-const body = z.strictObject({ to: z.string(), message: fields.message.optional() });
+const body = z.strictObject({ to: z.string(), message: z.optional(fields.message) });
 
 export const moveFile = (vault: Vault) =>
   httpRoute(async (event, caller) => {

@@ -1,10 +1,10 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { Vault } from '#shared/core/vault';
 import { parseBody, parseQuery } from '#shared/http/request';
 import { httpRoute } from '#shared/http/route';
 import { vaultFromEnvironment } from '#shared/runtime';
 
-const body = z.strictObject({ upTo: z.string().min(1).max(1024) });
+const body = z.strictObject({ upTo: z.string().check(z.minLength(1), z.maxLength(1024)) });
 
 export const readNotifications = (vault: Vault) =>
   httpRoute(async (event, caller) => {

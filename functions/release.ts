@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { Vault } from '#shared/core/vault';
 import { fields, parseBody, parsePathName, parseQuery } from '#shared/http/request';
 import { httpRoute } from '#shared/http/route';

@@ -1,11 +1,11 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { Vault } from '#shared/core/vault';
 import { parseBody, parsePathFileId, parseQuery } from '#shared/http/request';
 import { httpRoute } from '#shared/http/route';
 import { parseFileName } from '#shared/names';
 import { vaultFromEnvironment } from '#shared/runtime';
 
-const body = z.strictObject({ as: z.string().optional() });
+const body = z.strictObject({ as: z.optional(z.string()) });
 
 export const restoreFile = (vault: Vault) =>
   httpRoute(async (event, caller) => {

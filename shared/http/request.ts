@@ -1,8 +1,12 @@
 /** Turning the raw parts of an API Gateway event into typed, validated values, or a 400/413. */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import { en } from 'zod/locales';
 import { badRequest, payloadTooLarge } from '../errors';
 import { type FileName, type FolderPrefix, parseFileName, parseFolderPrefix } from '../names';
+
+// zod/mini (a fraction of full zod's import time) carries no messages of its own: give it English.
+z.config(en());
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -12,14 +16,14 @@ const describeIssue = (issue: z.core.$ZodIssue): string => {
   return field ? `${field}: ${issue.message}` : issue.message;
 };
 
-const validate = <T>(schema: z.ZodType<T>, value: unknown, what: string): T => {
+const validate = <T>(schema: z.ZodMiniType<T>, value: unknown, what: string): T => {
   const result = schema.safeParse(value);
   if (!result.success) throw badRequest(`${what}: ${result.error.issues.map(describeIssue).join('; ')}`);
   return result.data;
 };
 
 /** The JSON body, at most 64 KiB; an absent or empty body reads as `{}`. */
-export const parseBody = <T>(event: APIGatewayProxyEventV2, schema: z.ZodType<T>): T => {
+export const parseBody = <T>(event: APIGatewayProxyEventV2, schema: z.ZodMiniType<T>): T => {
   const raw = event.body ?? '';
   const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
   if (bytes.length > MAX_BODY_BYTES) throw payloadTooLarge(`request body is over ${MAX_BODY_BYTES} bytes`);
@@ -36,7 +40,7 @@ export const parseBody = <T>(event: APIGatewayProxyEventV2, schema: z.ZodType<T>
 };
 
 /** The query string; a parameter the route does not know is refused, an empty value counts as absent. */
-export const parseQuery = <T>(event: APIGatewayProxyEventV2, schema: z.ZodType<T>): T => {
+export const parseQuery = <T>(event: APIGatewayProxyEventV2, schema: z.ZodMiniType<T>): T => {
   const present = Object.entries(event.queryStringParameters ?? {}).filter(
     ([, value]) => value !== undefined && value !== '',
   );
@@ -85,55 +89,65 @@ const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{
 
 /** Field schemas shared by the routes. */
 export const fields = {
-  message: z
-    .string()
-    .refine((text) => [...text].length <= 1000, 'must be at most 1000 characters')
-    .refine((text) => text.isWellFormed(), 'must be valid Unicode'),
+  message: z.string().check(
+    z.refine((text) => [...text].length <= 1000, 'must be at most 1000 characters'),
+    z.refine((text) => text.isWellFormed(), 'must be valid Unicode'),
+  ),
   limit: z
-    .string()
-    .regex(/^\d+$/, 'must be an integer from 1 to 1000')
-    .transform(Number)
-    .refine((limit) => limit >= 1 && limit <= 1000, 'must be an integer from 1 to 1000'),
+    .pipe(z.string().check(z.regex(/^\d+$/, 'must be an integer from 1 to 1000')), z.transform(Number))
+    .check(z.refine((limit) => limit >= 1 && limit <= 1000, 'must be an integer from 1 to 1000')),
   version: z
-    .string()
-    .regex(/^\d+$/, 'must be an integer of at least 1')
-    .transform(Number)
-    .refine((version) => version >= 1, 'must be an integer of at least 1'),
+    .pipe(z.string().check(z.regex(/^\d+$/, 'must be an integer of at least 1')), z.transform(Number))
+    .check(z.refine((version) => version >= 1, 'must be an integer of at least 1')),
   /** A message that must say something: why a version is released, or withdrawn. */
-  requiredMessage: z
-    .string()
-    .refine((text) => text.trim() !== '', 'is required: say why')
-    .refine((text) => [...text].length <= 1000, 'must be at most 1000 characters')
-    .refine((text) => text.isWellFormed(), 'must be valid Unicode'),
+  requiredMessage: z.string().check(
+    z.refine((text) => text.trim() !== '', 'is required: say why'),
+    z.refine((text) => [...text].length <= 1000, 'must be at most 1000 characters'),
+    z.refine((text) => text.isWellFormed(), 'must be valid Unicode'),
+  ),
   /** A rule's group list: Cognito group names, or "*" for every signed-in user. */
   groups: z
     .array(
       z
         .string()
-        .regex(/^(\*|[\p{L}\p{M}\p{S}\p{N}\p{P}]{1,128})$/u, 'must be a group name (no spaces) or "*"'),
+        .check(
+          z.regex(/^(\*|[\p{L}\p{M}\p{S}\p{N}\p{P}]{1,128})$/u, 'must be a group name (no spaces) or "*"'),
+        ),
     )
-    .max(100, 'must name at most 100 groups')
-    .refine((groups) => new Set(groups).size === groups.length, 'must not name a group twice'),
+    .check(
+      z.maxLength(100, 'must name at most 100 groups'),
+      z.refine((groups) => new Set(groups).size === groups.length, 'must not name a group twice'),
+    ),
   /** A version number in a JSON body. */
-  versionNumber: z
-    .number()
-    .refine(Number.isInteger, 'must be an integer')
-    .refine((version) => version >= 1, 'must be an integer of at least 1'),
-  time: z
-    .string()
-    .refine((text) => ISO_TIME.test(text) && !Number.isNaN(Date.parse(text)), 'must be an ISO-8601 time')
-    .transform((text) => new Date(text).toISOString()),
-  cursor: z.string().max(4096),
-  boolean: z.enum(['true', 'false']).transform((value) => value === 'true'),
-  sha256: z
-    .string()
-    .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex digits')
-    .transform((hex) => hex.toLowerCase()),
+  versionNumber: z.number().check(
+    z.refine(Number.isInteger, 'must be an integer'),
+    z.refine((version) => version >= 1, 'must be an integer of at least 1'),
+  ),
+  time: z.pipe(
+    z
+      .string()
+      .check(
+        z.refine(
+          (text) => ISO_TIME.test(text) && !Number.isNaN(Date.parse(text)),
+          'must be an ISO-8601 time',
+        ),
+      ),
+    z.transform((text) => new Date(text).toISOString()),
+  ),
+  cursor: z.string().check(z.maxLength(4096)),
+  boolean: z.pipe(
+    z.enum(['true', 'false']),
+    z.transform((value) => value === 'true'),
+  ),
+  sha256: z.pipe(
+    z.string().check(z.regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex digits')),
+    z.transform((hex) => hex.toLowerCase()),
+  ),
   // Any size is well-formed here; one over the configured limit is the core's 413.
-  sizeBytes: z
-    .number()
-    .refine(Number.isInteger, 'must be an integer')
-    .refine((size) => size >= 0, 'must be at least 0'),
+  sizeBytes: z.number().check(
+    z.refine(Number.isInteger, 'must be an integer'),
+    z.refine((size) => size >= 0, 'must be at least 0'),
+  ),
 };
 
 export const DEFAULT_LIMIT = 100;
