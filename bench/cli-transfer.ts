@@ -111,7 +111,7 @@ export const runCli = async (step: string, args: string[], cwd: string, env: Rec
 const main = async () => {
   // Before the server's modules load (so imported here, not at the top): no per-request logs.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+  process.env.CAMVAULT_LOG_LEVEL ??= 'SILENT';
   const { serveVault, startEmulators } = await import('../infra/local/local-vault');
   const size = parseSize(process.argv[2] ?? process.env.CAMVAULT_BENCH_SIZE ?? '2G');
   const work = await mkdtemp(join(tmpdir(), 'camvault-bench-'));

@@ -11,7 +11,7 @@
 
 // Before any module of the server loads: no per-request logs (errors only), no SDK banner.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
+process.env.CAMVAULT_LOG_LEVEL ??= 'ERROR';
 
 import('./main')
   .then(({ main }) => main(process.argv.slice(2)))

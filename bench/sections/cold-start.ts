@@ -131,8 +131,7 @@ const lambdaLikeEnvironment = (): NodeJS.ProcessEnv => ({
   CAMVAULT_BUCKET: 'cold-start',
   CAMVAULT_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:cold-start',
   CAMVAULT_WEBHOOK_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:cold-start',
-  POWERTOOLS_SERVICE_NAME: 'camvault',
-  POWERTOOLS_LOG_LEVEL: 'INFO',
+  CAMVAULT_LOG_LEVEL: 'INFO',
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 });
 

@@ -2,6 +2,7 @@
  * What a deployment may choose, read from CDK context (`-c key=value`, or `context` in cdk.json) and
  * checked before anything is built: a bad value stops `cdk synth` with a message naming the key.
  */
+
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
   ConfigError,
@@ -11,9 +12,7 @@ import {
   MAX_SINGLE_PUT_BYTES,
   parseExtensions,
 } from '#shared/config';
-
-export const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+import { LOG_LEVELS, type LogLevel } from '#shared/logger';
 
 export interface VaultSettings {
   /** The CloudFormation stack's name; a second name deploys a second, independent vault. */

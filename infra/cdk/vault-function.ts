@@ -17,8 +17,8 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { blobKey } from '#shared/aws/s3-file-store';
+import type { LogLevel } from '#shared/logger';
 import type { IndexName, RouteDefinition, TableAction } from '../routes';
-import type { LogLevel } from './settings';
 
 type BlobAction = RouteDefinition['blobActions'][number];
 type BucketAction = NonNullable<RouteDefinition['bucketActions']>[number];
@@ -111,8 +111,7 @@ export class VaultFunction extends Construct {
       logGroup: this.logGroup,
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
-        POWERTOOLS_SERVICE_NAME: 'camvault',
-        POWERTOOLS_LOG_LEVEL: props.logLevel,
+        CAMVAULT_LOG_LEVEL: props.logLevel,
         ...props.environment,
       },
       bundling: bundling(this.sdk),

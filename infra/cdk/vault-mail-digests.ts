@@ -13,8 +13,8 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import type { LogLevel } from '#shared/logger';
 import { backgroundFunctions } from '../routes';
-import type { LogLevel } from './settings';
 import { VaultFunction } from './vault-function';
 
 export interface VaultMailDigestsProps {

@@ -17,8 +17,8 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription, LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import type { LogLevel } from '#shared/logger';
 import { backgroundFunctions } from '../routes';
-import type { LogLevel } from './settings';
 import { VaultFunction } from './vault-function';
 
 export interface VaultNotificationsProps {

@@ -1,7 +1,7 @@
 /** Turning the raw parts of an API Gateway event into typed, validated values, or a 400/413. */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import * as z from 'zod/mini';
 import { en } from 'zod/locales';
+import * as z from 'zod/mini';
 import { badRequest, payloadTooLarge } from '../errors';
 import { type FileName, type FolderPrefix, parseFileName, parseFolderPrefix } from '../names';
 

@@ -291,7 +291,7 @@ describe('the functions', () => {
       [
         ...sourceFiles(join(REPOSITORY_ROOT, 'shared')),
         ...routes.map((route) => join(REPOSITORY_ROOT, route.entry)),
-      ].flatMap((file) => readFileSync(file, 'utf8').match(/\b(CAMVAULT|POWERTOOLS)_[A-Z0-9_]+\b/g) ?? []),
+      ].flatMap((file) => readFileSync(file, 'utf8').match(/\bCAMVAULT_[A-Z0-9_]+\b/g) ?? []),
     ),
   ].filter((variable) => !LOCAL_ONLY.has(variable));
 
@@ -306,8 +306,7 @@ describe('the functions', () => {
         Environment: {
           Variables: expect.objectContaining({
             NODE_OPTIONS: '--enable-source-maps',
-            POWERTOOLS_SERVICE_NAME: 'camvault',
-            POWERTOOLS_LOG_LEVEL: 'DEBUG',
+            CAMVAULT_LOG_LEVEL: 'DEBUG',
           }),
         },
       });
@@ -319,7 +318,7 @@ describe('the functions', () => {
 
   test('the code reads configuration the test knows about', () => {
     expect(variablesRead).toEqual(
-      expect.arrayContaining(['CAMVAULT_TABLE', 'CAMVAULT_BUCKET', 'POWERTOOLS_SERVICE_NAME']),
+      expect.arrayContaining(['CAMVAULT_TABLE', 'CAMVAULT_BUCKET', 'CAMVAULT_LOG_LEVEL']),
     );
   });
 

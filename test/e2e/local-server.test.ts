@@ -11,7 +11,7 @@ const MAIN = join(__dirname, '..', '..', 'infra', 'local', 'main.ts');
 const startServer = (env: Record<string, string>) => {
   // As `npm start` runs it: one process, TypeScript loaded by tsx in place.
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
-    env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'SILENT', ...env },
+    env: { ...process.env, CAMVAULT_LOG_LEVEL: 'SILENT', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -52,7 +52,7 @@ export class LocalServerProcess {
         PORT: String(this.port),
         CAMVAULT_DATA_DIR: this.dataDir,
         CAMVAULT_JWT_SECRET: SECRET,
-        POWERTOOLS_LOG_LEVEL: 'SILENT',
+        CAMVAULT_LOG_LEVEL: 'SILENT',
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
