@@ -141,6 +141,7 @@ const feedDialog = (context: Context, showUnread: (unread: number) => void): voi
       'Check out',
     );
     button.addEventListener('click', async () => {
+      if (button.getAttribute('aria-disabled') === 'true') return;
       button.setAttribute('aria-disabled', 'true');
       try {
         await context.api.checkout(name, AVAILABLE_CHECKOUT_MESSAGE);
