@@ -43,7 +43,11 @@ import {
 import { BucketDeployment, CacheControl, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 import { writeWeb } from '../../web/build';
-import { DEFAULT_POLL_SECONDS, type WebConfig } from '../../web/src/web-config';
+import {
+  DEFAULT_NOTIFICATIONS_POLL_SECONDS,
+  DEFAULT_POLL_SECONDS,
+  type WebConfig,
+} from '../../web/src/web-config';
 import type { VaultSettings } from './settings';
 
 export interface VaultWebHostingProps {
@@ -203,6 +207,7 @@ export class VaultWebHosting extends Construct {
       mode: 'cognito',
       apiUrl: props.apiUrl,
       pollSeconds: DEFAULT_POLL_SECONDS,
+      notificationsPollSeconds: DEFAULT_NOTIFICATIONS_POLL_SECONDS,
       cognito: { domain: props.hostedLoginUrl, clientId: props.clientId, region },
     };
     this.content = new WebContent(this, 'Content', {

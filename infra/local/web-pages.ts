@@ -5,7 +5,11 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { bundleWeb } from '../../web/build';
-import { DEFAULT_POLL_SECONDS, type WebConfig } from '../../web/src/web-config';
+import {
+  DEFAULT_NOTIFICATIONS_POLL_SECONDS,
+  DEFAULT_POLL_SECONDS,
+  type WebConfig,
+} from '../../web/src/web-config';
 import { devToken } from './jwt';
 import type { ExtraPage as Page } from './server';
 
@@ -83,6 +87,7 @@ export interface WebPagesOptions {
   /** The secret the local server verifies tokens with: the dev tokens are signed with it. */
   jwtSecret: string;
   pollSeconds?: number;
+  notificationsPollSeconds?: number;
 }
 
 /** The pages to pass as `extraPages`: `/` and its assets, `/config.json`, `/dev/token`. */
@@ -98,6 +103,7 @@ export const webPages = (options: WebPagesOptions): Map<string, Page> => {
     mode: 'local',
     apiUrl: '',
     pollSeconds: options.pollSeconds ?? DEFAULT_POLL_SECONDS,
+    notificationsPollSeconds: options.notificationsPollSeconds ?? DEFAULT_NOTIFICATIONS_POLL_SECONDS,
   };
   const configJson = JSON.stringify(config);
   pages.set('/config.json', () => ({ contentType: 'application/json; charset=utf-8', body: configJson }));

@@ -259,6 +259,7 @@ describe('the deployment (nested stack)', () => {
         .map((part) => (part in markers ? resolved(markers[part]) : part));
     expect(config.mode).toBe('cognito');
     expect(config.pollSeconds).toBe(5);
+    expect(config.notificationsPollSeconds).toBe(30);
     expect(value(config.apiUrl)).toEqual([{ 'Fn::GetAtt': [idOf(stack.http.api), 'ApiEndpoint'] }]);
     expect(value(config.cognito.clientId)).toEqual([{ Ref: idOf(stack.identity.client) }]);
     expect(value(config.cognito.domain)).toEqual([

@@ -135,7 +135,9 @@ test('the tree opens a level only when asked, by mouse or keyboard; breadcrumbs 
   await prog1.getByRole('heading', { name: 'Files in cells/Cell 1/' }).waitFor();
   await expect(treeItem(prog1, 'Cell 1').getAttribute('aria-selected')).resolves.toBe('true');
   await expect(treeItem(prog1, 'cells').getAttribute('aria-selected')).resolves.toBe('false');
-  // Opened, a folder without sub-folders is a leaf: nothing to expand is announced.
+  // Opened, a folder without sub-folders is a leaf: nothing to expand is announced (once its level,
+  // fetched as it opens, has come).
+  await treeItem(prog1, 'Cell 1').and(prog1.locator('[role="treeitem"]:not([aria-expanded])')).waitFor();
   await expect(treeItem(prog1, 'Cell 1').getAttribute('aria-expanded')).resolves.toBeNull();
   // ArrowLeft on a leaf goes up to its parent.
   await prog1.keyboard.press('ArrowLeft');
@@ -225,6 +227,8 @@ test('move: the server’s refusal shows in the dialog; a free name moves the fi
   await treeItem(prog1, 'cells').click();
   await expect(treeItem(prog1, 'Cell 1').textContent()).resolves.toMatch(/3 files$/);
   await openFolder(prog1, 'cells/Cell 1/');
+  // The heading changes at once, the rows when the folder's files have come.
+  await rowOf(prog1, MOVED).waitFor();
   await expect(names(prog1)).resolves.toEqual(['Fixture B.mcam', 'Op10.mcam', 'Op20.mcam']);
 });
 

@@ -127,12 +127,14 @@ describe('config.json', () => {
       mode: 'local',
       apiUrl: '',
       pollSeconds: 5,
+      notificationsPollSeconds: 30,
     });
     expect(
       parseWebConfig({
         mode: 'cognito',
         apiUrl: 'https://abc.execute-api.eu-central-1.amazonaws.com/',
         pollSeconds: 10,
+        notificationsPollSeconds: 60,
         cognito: {
           domain: 'https://acme.auth.eu-central-1.amazoncognito.com',
           clientId: 'c1',
@@ -143,11 +145,21 @@ describe('config.json', () => {
       mode: 'cognito',
       apiUrl: 'https://abc.execute-api.eu-central-1.amazonaws.com',
       pollSeconds: 10,
+      notificationsPollSeconds: 60,
       cognito: {
         domain: 'https://acme.auth.eu-central-1.amazoncognito.com',
         clientId: 'c1',
         region: 'eu-central-1',
       },
+    });
+  });
+
+  test('an interval outside 1–300 s is the default: 5 s for the files, 30 s for the notifications', () => {
+    expect(
+      parseWebConfig({ mode: 'local', apiUrl: '', pollSeconds: 0, notificationsPollSeconds: 3600 }),
+    ).toMatchObject({ pollSeconds: 5, notificationsPollSeconds: 30 });
+    expect(parseWebConfig({ mode: 'local', apiUrl: '', notificationsPollSeconds: 1 })).toMatchObject({
+      notificationsPollSeconds: 1,
     });
   });
 

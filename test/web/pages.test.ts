@@ -55,7 +55,12 @@ describe('the page under npm start', () => {
 
   test('config.json tells the page it is local: the API is this origin, sign-in is the dev token', async () => {
     const response = await fetch(`${server.url}/config.json`);
-    expect(await response.json()).toEqual({ mode: 'local', apiUrl: '', pollSeconds: 5 });
+    expect(await response.json()).toEqual({
+      mode: 'local',
+      apiUrl: '',
+      pollSeconds: 5,
+      notificationsPollSeconds: 30,
+    });
   });
 
   test('the contract is untouched: an unknown path is still the gateway’s 404', async () => {

@@ -1,5 +1,17 @@
 /** A client of the HTTP contract (shared/api.md) and nothing else: JSON over fetch, failures as ApiErrors. */
-import type { Download, Folder, Lock, Me, Trashed, Upload, VaultFile, Version } from '../../shared/model';
+import type {
+  Download,
+  FileRequest,
+  Folder,
+  Lock,
+  Me,
+  Notification,
+  Trashed,
+  Upload,
+  VaultFile,
+  Version,
+  Watch,
+} from '../../shared/model';
 import type { Failure } from './format';
 
 export class ApiError extends Error implements Failure {
@@ -189,4 +201,36 @@ export class VaultApi {
         query: { force: force ? 'true' : undefined },
       })
     ).body;
+
+  /** (v2) The caller's watches. */
+  listWatches = async () => (await this.call<{ watches: Watch[] }>('GET', '/watches')).body.watches;
+
+  /** (v2) Be told of every event under a folder (`""` is the whole vault). */
+  watch = async (prefix: string) =>
+    (await this.call<{ watch: Watch }>('POST', '/watches', { body: { prefix } })).body.watch;
+
+  unwatch = async (watchId: string) =>
+    (await this.call<{ watch: Watch }>('DELETE', `/watches/${encodeURIComponent(watchId)}`)).body.watch;
+
+  /** (v2) Ask the holder of a file for it: they are told at once, the caller when it is free. */
+  requestFile = async (name: string, message: string) =>
+    (
+      await this.call<{ request: FileRequest }>('POST', `/requests/${encodeName(name)}`, {
+        body: message ? { message } : {},
+      })
+    ).body.request;
+
+  /** (v2) One page of the caller's feed, newest first, and how many are unread in all. */
+  notifications = async (cursor: string | null, limit: number) => {
+    const { body } = await this.call<{
+      notifications: Notification[];
+      nextCursor: string | null;
+      unread: number;
+    }>('GET', '/notifications', { query: { cursor: cursor ?? undefined, limit } });
+    return { items: body.notifications, nextCursor: body.nextCursor, unread: body.unread };
+  };
+
+  /** (v2) Marks `upTo` and every older notification read; the unread count left. */
+  markRead = async (upTo: string) =>
+    (await this.call<{ unread: number }>('POST', '/notifications/read', { body: { upTo } })).body.unread;
 }

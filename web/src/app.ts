@@ -3,7 +3,8 @@
  * them at a time ("Show more files" fetches the next), kept fresh by polling the pages shown. A row
  * has a button per action the caller's role allows (`GET /me`); an operator sees the released
  * versions only, each with one download button. Rows are keyed by file, so a refresh replaces only
- * rows that changed and keyboard focus stays where it was.
+ * rows that changed and keyboard focus stays where it was. (v2) The notifications bell, the open
+ * folder's Watch / Unwatch and a held file's "Ask for it" come from notifications.ts.
  */
 import type { Me, VaultFile } from '../../shared/model';
 import { ApiError, type VaultApi } from './api';
@@ -23,6 +24,7 @@ import {
 } from './dialogs';
 import { field, h } from './dom';
 import { baseName, crumbsOf, folderOf, humanBytes, shortTime } from './format';
+import { askDialog, notificationsBell, watchToggle } from './notifications';
 import { abilitiesOf, roleName } from './roles';
 import { folderTree } from './tree';
 
@@ -30,6 +32,8 @@ export interface AppOptions {
   api: VaultApi;
   session: Session;
   pollSeconds: number;
+  /** (v2) Seconds between looks at the caller's notifications. */
+  notificationsPollSeconds: number;
   /** The session ended (expired, refused, or signed out): show the sign-in again. */
   onSignedOut(reason: string): void;
 }
@@ -146,6 +150,9 @@ const startFolderView = (root: HTMLElement, options: AppOptions, me: Me): (() =>
   };
 
   const tree = folderTree(api, (prefix) => openFolder(prefix), context.fail);
+  // Watches, requests and the feed are for those who change files: operators work with releases only.
+  const bell = abilities.edit ? notificationsBell(context, options.notificationsPollSeconds) : null;
+  const watch = abilities.edit ? watchToggle(context) : null;
   const crumbs = h('ol', { class: 'crumbs' });
   const title = h('h1', { id: 'files-title' }, 'Files');
 
@@ -187,6 +194,7 @@ const startFolderView = (root: HTMLElement, options: AppOptions, me: Me): (() =>
         h('span', { class: 'badge' }, roleName(me.role)),
       ),
       h('nav', { 'aria-label': 'Account' }, [
+        bell?.element,
         abilities.edit ? h('button', { type: 'button', onclick: () => trashDialog(context) }, 'Trash') : null,
         h('button', { type: 'button', onclick: () => void locksDialog(context) }, 'Who has what'),
         h('button', { type: 'button', onclick: () => session.signOut() }, 'Sign out'),
@@ -200,7 +208,7 @@ const startFolderView = (root: HTMLElement, options: AppOptions, me: Me): (() =>
         'main',
         { id: 'main' },
         h('div', { class: 'toolbar' }, title, addButton),
-        h('nav', { 'aria-label': 'Breadcrumb' }, crumbs),
+        h('div', { class: 'where' }, h('nav', { 'aria-label': 'Breadcrumb' }, crumbs), watch?.element),
         abilities.releasedOnly
           ? h('p', { class: 'hint' }, 'The versions released for the machines. Other files are not shown.')
           : null,
@@ -307,6 +315,8 @@ const startFolderView = (root: HTMLElement, options: AppOptions, me: Me): (() =>
         actionButton('Delete', file, 'delete', () => deleteDialog(context, file), 'danger'),
       );
     }
+    if (abilities.edit && lock && !mineLock)
+      actions.push(actionButton('Ask for it', file, 'ask', () => askDialog(context, file, lock)));
     if (lock && !mineLock && abilities.breakLocks)
       actions.push(
         actionButton('Break lock', file, 'break', () => breakLockDialog(context, file, lock), 'danger'),
@@ -503,6 +513,7 @@ const startFolderView = (root: HTMLElement, options: AppOptions, me: Me): (() =>
     loaded = false;
     render();
     showCrumbs();
+    watch?.show(prefix);
     void tree.select(prefix).catch(context.fail);
     void refresh(1);
   }
@@ -546,6 +557,7 @@ const startFolderView = (root: HTMLElement, options: AppOptions, me: Me): (() =>
   return () => {
     stopped = true;
     clearTimeout(timer);
+    bell?.stop();
     document.removeEventListener('visibilitychange', onVisibility);
     document.removeEventListener('dragover', onDragOver);
     document.removeEventListener('dragleave', onDragEnd);

@@ -40,7 +40,7 @@ interface Dialog {
   close(): void;
 }
 
-const openDialog = (title: string, className = ''): Dialog => {
+export const openDialog = (title: string, className = ''): Dialog => {
   const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
   const titleId = uid('dialog-title');
   const alert = h('p', { class: 'alert', role: 'alert', hidden: true });
@@ -67,9 +67,9 @@ const openDialog = (title: string, className = ''): Dialog => {
   };
 };
 
-const buttons = (...children: HTMLElement[]) => h('div', { class: 'buttons' }, children);
+export const buttons = (...children: HTMLElement[]) => h('div', { class: 'buttons' }, children);
 
-const cancelButton = (dialog: Dialog, label = 'Cancel') =>
+export const cancelButton = (dialog: Dialog, label = 'Cancel') =>
   h('button', { type: 'button', onclick: () => dialog.close() }, label);
 
 // ---- checkout ------------------------------------------------------------------------------------
@@ -284,7 +284,7 @@ interface MessageAction {
   done?(): void;
 }
 
-const messageDialog = (context: Context, action: MessageAction): void => {
+export const messageDialog = (context: Context, action: MessageAction): void => {
   const dialog = openDialog(action.title, action.danger ? 'danger' : '');
   const message = h('textarea', {
     id: uid('message'),

@@ -31,6 +31,7 @@ const start = (config: WebConfig, session: Session) => {
     api: new VaultApi(config.apiUrl, () => session.token()),
     session,
     pollSeconds: config.pollSeconds,
+    notificationsPollSeconds: config.notificationsPollSeconds,
     onSignedOut: (reason) => signIn(config, reason),
   });
   document.title = `camvault — ${session.user}`;

@@ -10,25 +10,38 @@ export interface CognitoConfig {
   region: string;
 }
 
+interface Polling {
+  /** Seconds between refreshes of the files shown. */
+  pollSeconds: number;
+  /** (v2) Seconds between looks at the caller's notifications (the bell); also on focus. */
+  notificationsPollSeconds: number;
+}
+
 export type WebConfig =
-  | { mode: 'local'; apiUrl: string; pollSeconds: number }
-  | { mode: 'cognito'; apiUrl: string; pollSeconds: number; cognito: CognitoConfig };
+  | ({ mode: 'local'; apiUrl: string } & Polling)
+  | ({ mode: 'cognito'; apiUrl: string; cognito: CognitoConfig } & Polling);
 
 export const DEFAULT_POLL_SECONDS = 5;
+/** Modest: a notification is rarely urgent by the second, and the page also looks when it gets focus. */
+export const DEFAULT_NOTIFICATIONS_POLL_SECONDS = 30;
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
+/** An interval of 1–300 s as given, else the default. */
+const secondsOr = (value: unknown, fallback: number): number =>
+  typeof value === 'number' && value >= 1 && value <= 300 ? value : fallback;
+
 /** The config as the page may trust it, or why not. `apiUrl` is '' for the page's own origin. */
 export const parseWebConfig = (value: unknown): WebConfig | { error: string } => {
   if (!isObject(value)) return { error: 'config.json is not a JSON object' };
-  const { mode, apiUrl, pollSeconds, cognito } = value;
+  const { mode, apiUrl, pollSeconds, notificationsPollSeconds, cognito } = value;
   if (typeof apiUrl !== 'string') return { error: 'config.json has no apiUrl' };
-  const poll =
-    typeof pollSeconds === 'number' && pollSeconds >= 1 && pollSeconds <= 300
-      ? pollSeconds
-      : DEFAULT_POLL_SECONDS;
-  const base = { apiUrl: apiUrl.replace(/\/+$/, ''), pollSeconds: poll };
+  const base = {
+    apiUrl: apiUrl.replace(/\/+$/, ''),
+    pollSeconds: secondsOr(pollSeconds, DEFAULT_POLL_SECONDS),
+    notificationsPollSeconds: secondsOr(notificationsPollSeconds, DEFAULT_NOTIFICATIONS_POLL_SECONDS),
+  };
   if (mode === 'local') return { mode, ...base };
   if (mode !== 'cognito') return { error: `config.json names an unknown mode ${JSON.stringify(mode)}` };
   if (!isObject(cognito) || typeof cognito.clientId !== 'string' || typeof cognito.region !== 'string')
