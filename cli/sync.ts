@@ -6,13 +6,13 @@
  * few seconds and at the end; a file placed after the last save is recognised by its bytes on the
  * next run, so an interrupted sync resumes where it stopped.
  */
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { VaultFile } from '#shared/model';
 import { CliError, EXIT } from './errors';
 import { humanBytes } from './format';
 import { statFile } from './transfer';
-import { placeVersion, setWritableIfPresent } from './working-copy';
+import { placeVersion, renameLocal, setWritableIfPresent } from './working-copy';
 import type { WorkspaceContext } from './workspace-commands';
 import { scopeOf } from './workspace-commands';
 import { type StatusEntry, workspaceStatus } from './workspace-status';
@@ -98,7 +98,10 @@ export const sync = async (context: WorkspaceContext, argument: string | undefin
     workspace.forget(removal.name);
   }
   for (const { entry, to, file } of plan.moves) {
-    if (await statFile(to)) {
+    // On a case-insensitive file system a rename that changed only case finds the file itself there.
+    const there = await statFile(to);
+    const here = await statFile(entry.path);
+    if (there && !(here && there.ino === here.ino && there.dev === here.dev)) {
       plan.conflicts.push({
         entry,
         advice: `${entry.name} was moved in the vault to ${file.name}, but ${path.relative(context.cwd, to)} exists already: move it away, then run camvault sync again`,
@@ -106,7 +109,7 @@ export const sync = async (context: WorkspaceContext, argument: string | undefin
       continue;
     }
     await mkdir(path.dirname(to), { recursive: true });
-    await rename(entry.path, to);
+    await renameLocal(entry.path, to);
     const tracked = workspace.tracked(entry.name);
     workspace.forget(entry.name);
     if (tracked) workspace.record({ ...tracked, name: file.name }, await stat(to));
