@@ -75,14 +75,47 @@ const planSync = (context: WorkspaceContext, entries: StatusEntry[]): Plan => {
   return plan;
 };
 
-/** Runs `work` over `items`, `parallel` at a time; the first failure stops taking new items. */
-const eachBounded = async <T>(items: T[], parallel: number, work: (item: T) => Promise<void>) => {
+/**
+ * Runs `work` over `items`, `parallel` at a time. Each worker starts `prepare` of its next item while
+ * it works on the current one (for sync: asks the vault for the next download link while the
+ * current file downloads), so that no download waits for a round trip. The first failure stops
+ * every worker from taking new items; it is thrown once the items in hand are done.
+ */
+const eachBounded = async <T, P>(
+  items: T[],
+  parallel: number,
+  prepare: (item: T) => Promise<P>,
+  work: (item: T, prepared: P) => Promise<void>,
+) => {
   let next = 0;
-  const worker = async () => {
-    while (next < items.length) await work(items[next++] as T);
+  let failed = false;
+  const take = () => {
+    if (failed || next >= items.length) return null;
+    const item = items[next++] as T;
+    const prepared = prepare(item);
+    // Awaited when its turn comes; until then a failure must not count as unhandled.
+    prepared.catch(() => undefined);
+    return { item, prepared };
   };
-  await Promise.all(Array.from({ length: Math.min(parallel, items.length) }, worker));
+  const worker = async () => {
+    for (let current = take(); current; ) {
+      const upcoming = take();
+      try {
+        await work(current.item, await current.prepared);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+      current = upcoming;
+    }
+  };
+  const outcomes = await Promise.allSettled(Array.from({ length: Math.min(parallel, items.length) }, worker));
+  const failure = outcomes.find((outcome) => outcome.status === 'rejected');
+  if (failure) throw failure.reason;
 };
+
+/** A link asked for ahead may wait behind a long download: one this close to expiring is asked again. */
+const LINK_MARGIN_MS = 60_000;
 
 export const sync = async (context: WorkspaceContext, argument: string | undefined) => {
   const { workspace, api, signal, me } = context;
@@ -127,9 +160,18 @@ export const sync = async (context: WorkspaceContext, argument: string | undefin
   let savedAt = Date.now();
   context.out.progress.start('syncing', totalBytes);
   try {
-    await eachBounded(plan.downloads, DOWNLOADS_PARALLEL, async ({ file, localPath }) => {
-      const link = await api.download(file.name, file.version);
-      await mkdir(path.dirname(localPath), { recursive: true });
+    const folders = new Map<string, Promise<unknown>>();
+    const folderFor = (localPath: string) => {
+      const folder = path.dirname(localPath);
+      if (!folders.has(folder)) folders.set(folder, mkdir(folder, { recursive: true }));
+      return folders.get(folder);
+    };
+    const linkFor = ({ file }: Plan['downloads'][number]) => api.download(file.name, file.version);
+    await eachBounded(plan.downloads, DOWNLOADS_PARALLEL, linkFor, async (download, asked) => {
+      const { file, localPath } = download;
+      const link =
+        Date.parse(asked.expiresAt) - Date.now() < LINK_MARGIN_MS ? await linkFor(download) : asked;
+      await folderFor(localPath);
       let counted = 0;
       await placeVersion(link, localPath, {
         writable: mine(file),

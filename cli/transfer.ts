@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import { Readable, Transform, type TransformCallback, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -114,20 +114,17 @@ export const downloadToFile = async (
   if (response.statusCode !== 200) throw await storageFailure(response, 'download');
   const meter = new Meter(options.expectedBytes, options.onBytes);
   try {
-    await pipeline(response, meter, createWriteStream(path, { flags: 'wx' }), { signal: options.signal });
+    // flush: fsync before the file is closed, so a crash cannot leave a short file under the real
+    // name once it is renamed into place.
+    await pipeline(response, meter, createWriteStream(path, { flags: 'wx', flush: true }), {
+      signal: options.signal,
+    });
   } catch (error) {
     if (error instanceof TooManyBytes)
       throw new VerificationError(
         `storage sent more than the ${error.expected} bytes of this version; nothing was saved`,
       );
     throw transferError(error, 'download');
-  }
-  // On disk before it is renamed into place: a crash must not leave a short file under the real name.
-  const handle = await open(path, 'r+');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
   return meter.digest();
 };

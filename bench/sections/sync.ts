@@ -133,8 +133,7 @@ export const syncBench = async (options: {
       String(SYNC_PARALLEL),
       '--create-dirs',
       '--fail',
-      '--silent',
-      '--show-error',
+      '--no-progress-meter',
       '--config',
       config,
     ]);
