@@ -2,8 +2,10 @@
  * 10. Sync: `camvault sync` of a workspace folder of many 1 MiB files through the real CLI (a child
  * process, as a programmer runs it) against the same bytes fetched by one `curl --parallel` of the
  * presigned download URLs, with the same parallelism as sync; the links are made before curl starts,
- * so its time is the bytes alone. Both write into a fresh, empty folder; dirty pages are flushed
- * before each run. One more sync through a timing proxy shows where the CLI's time goes.
+ * so its time is the bytes alone. Beside them, the least a Node.js client can do with the same links
+ * (node:http, the same parallelism, no hash, no fsync): what the runtime costs against curl, apart
+ * from the CLI's own work. Each writes into a fresh, empty folder; dirty pages are flushed before
+ * each run. One more sync through a timing proxy shows where the CLI's time goes.
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -30,6 +32,7 @@ export interface SyncResult {
   /** Every timed run, in seconds (the CLI's and curl's alternate which goes first). */
   cliSeconds: number[];
   curlSeconds: number[];
+  bareNodeSeconds: number[];
   /** `camvault --help`: starting the CLI at all. */
   cliStartSeconds: number;
   cliPeakRssMiB: number;
@@ -38,6 +41,21 @@ export interface SyncResult {
   seedingSeconds: number;
   curlVersion: string;
 }
+
+// The same links, SYNC_PARALLEL at a time, straight to files: node:http and fs streams, nothing else.
+const BARE_NODE = `const http = require('node:http'), fs = require('node:fs'), path = require('node:path');
+const links = JSON.parse(fs.readFileSync(process.argv[1], 'utf8'));
+let next = 0;
+const one = ({ url, output }) => new Promise((resolve, reject) => {
+  fs.mkdirSync(path.dirname(output), { recursive: true });
+  http.get(url, (response) => {
+    if (response.statusCode !== 200) return reject(new Error('HTTP ' + response.statusCode));
+    response.pipe(fs.createWriteStream(output)).on('finish', resolve).on('error', reject);
+  }).on('error', reject);
+});
+const worker = async () => { while (next < links.length) await one(links[next++]); };
+Promise.all(Array.from({ length: Number(process.argv[2]) }, worker)).then(
+  () => process.exit(0), (error) => { console.error(error); process.exit(1); });`;
 
 const nameOf = (index: number) =>
   `${PREFIX}lot-${String(index % FOLDERS).padStart(2, '0')}/part-${String(index).padStart(4, '0')}.mcam`;
@@ -114,16 +132,25 @@ export const syncBench = async (options: {
     return measured;
   };
 
-  /** The links first (not timed), then one curl with at most SYNC_PARALLEL transfers at once. */
-  const curl = async (round: number): Promise<number> => {
-    const root = join(directory, `curl-${round}`);
-    const lines: string[] = [];
+  /** A fresh link for every file, into `root`: asked for before a baseline's clock starts. */
+  const links = async (root: string) => {
+    const made: { url: string; output: string }[] = [];
     await eachBounded(names, SYNC_PARALLEL, async (name) => {
       const link = await api.request('GET', `/download/${encodeName(name)}`);
       if (link.status !== 200) throw new Error(`download link of ${name}: ${link.status}`);
-      lines.push(`url = "${link.body.url}"`, `output = "${join(root, name.slice(PREFIX.length))}"`);
+      made.push({ url: link.body.url, output: join(root, name.slice(PREFIX.length)) });
     });
+    return made;
+  };
+
+  /** One curl with at most SYNC_PARALLEL transfers at once. */
+  const curl = async (round: number): Promise<number> => {
+    const root = join(directory, `curl-${round}`);
     const config = join(directory, `curl-${round}.txt`);
+    const lines = (await links(root)).flatMap(({ url, output }) => [
+      `url = "${url}"`,
+      `output = "${output}"`,
+    ]);
     await writeFile(config, `${lines.join('\n')}\n`);
     execFileSync('sync');
     const started = performance.now();
@@ -143,20 +170,35 @@ export const syncBench = async (options: {
     return seconds;
   };
 
+  /** The bare Node.js client of the same links. */
+  const bareNode = async (round: number): Promise<number> => {
+    const root = join(directory, `node-${round}`);
+    const list = join(directory, `node-${round}.json`);
+    await writeFile(list, JSON.stringify(await links(root)));
+    execFileSync('sync');
+    const started = performance.now();
+    await run(process.execPath, ['-e', BARE_NODE, list, String(SYNC_PARALLEL)]);
+    const seconds = (performance.now() - started) / 1000;
+    await expectWhole(root, 'the bare Node.js client');
+    await rm(root, { recursive: true, force: true });
+    return seconds;
+  };
+
   await mkdir(directory, { recursive: true });
   const cliRuns: Measured[] = [];
   const curlSeconds: number[] = [];
+  const bareNodeSeconds: number[] = [];
   try {
     for (let round = 0; round < options.rounds; round++) {
-      if (round % 2 === 0) {
-        cliRuns.push(await cliSync(round, options.url));
-        curlSeconds.push(await curl(round));
-      } else {
-        curlSeconds.push(await curl(round));
-        cliRuns.push(await cliSync(round, options.url));
-      }
+      // Each round in another order, so that no one of them always runs first (or last).
+      const steps = [
+        async () => cliRuns.push(await cliSync(round, options.url)),
+        async () => curlSeconds.push(await curl(round)),
+        async () => bareNodeSeconds.push(await bareNode(round)),
+      ];
+      for (let step = 0; step < steps.length; step++) await steps[(round + step) % steps.length]?.();
       options.log(
-        `  round ${round + 1}: camvault sync ${cliRuns[round]?.seconds.toFixed(2)} s, curl ${curlSeconds[round]?.toFixed(2)} s`,
+        `  round ${round + 1}: camvault sync ${cliRuns[round]?.seconds.toFixed(2)} s, curl ${curlSeconds[round]?.toFixed(2)} s, bare Node.js ${bareNodeSeconds[round]?.toFixed(2)} s`,
       );
     }
 
@@ -188,6 +230,7 @@ export const syncBench = async (options: {
       parallel: SYNC_PARALLEL,
       cliSeconds: cliRuns.map((measured) => measured.seconds),
       curlSeconds,
+      bareNodeSeconds,
       cliStartSeconds,
       cliPeakRssMiB: Math.max(...cliRuns.map((measured) => measured.peakRssMiB)),
       profile,
