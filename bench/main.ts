@@ -2,8 +2,14 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { serveVault, startEmulators } from '#infra/local/local-vault';
-import { type BenchResults, machineDescription, type RunInfo, writeReport } from './lib/report';
+import { emulatorClients, serveVault, startEmulators } from '#infra/local/local-vault';
+import {
+  type BenchResults,
+  type EarlierRun,
+  machineDescription,
+  type RunInfo,
+  writeReport,
+} from './lib/report';
 import { GiB, MiB, parseSize } from './lib/stats';
 import { awsCalls } from './sections/aws-calls';
 import { bytes } from './sections/bytes';
@@ -14,6 +20,8 @@ import { fileLife } from './sections/file-life';
 import { listing } from './sections/listing';
 import { lockScale } from './sections/lock-scale';
 import { folderRules } from './sections/rules';
+import { statusBench } from './sections/status';
+import { syncBench } from './sections/sync';
 
 export const SECTIONS = [
   'cold-start',
@@ -25,8 +33,28 @@ export const SECTIONS = [
   'life',
   'fanout',
   'bytes',
+  'sync',
+  'status',
 ] as const;
 export type SectionName = (typeof SECTIONS)[number];
+
+/** Where each section keeps its figures in results.json. */
+const RESULT_KEYS: Record<SectionName, keyof BenchResults> = {
+  'cold-start': 'coldStart',
+  calls: 'calls',
+  contention: 'contention',
+  locks: 'locks',
+  listing: 'listing',
+  rules: 'rules',
+  life: 'life',
+  fanout: 'fanOut',
+  bytes: 'bytes',
+  sync: 'sync',
+  status: 'status',
+};
+
+/** Sections that need the local HTTP server (the others call the core directly). */
+const SERVED: SectionName[] = ['contention', 'bytes', 'sync', 'status'];
 
 export interface BenchOptions {
   quick: boolean;
@@ -37,13 +65,22 @@ export interface BenchOptions {
   contentionRounds: number;
   byteSizes: number[];
   coldStartRuns: number;
+  /** `camvault sync` of this many 1 MiB files, this many times. */
+  syncFiles: number;
+  syncRounds: number;
+  /** `camvault status` of workspaces of these two sizes. */
+  statusSizes: [number, number];
   outDir: string;
+  /** Keep the figures of the sections not run from the results.json already in outDir. */
+  merge: boolean;
   /** Write the report again from a run's results.json, measuring nothing. */
   from: string | null;
 }
 
 const BENCH_DIR = __dirname;
 const SECRET = 'camvault-bench-secret';
+/** The table (and bucket) of the local server that some sections share, each under its own prefix. */
+const SERVED_TABLE = 'camvault-bench';
 
 export const parseOptions = (argv: string[]): BenchOptions => {
   const flags = new Map<string, string>();
@@ -54,7 +91,8 @@ export const parseOptions = (argv: string[]): BenchOptions => {
     flags.set(match[1], match[2] ?? 'true');
   }
   for (const flag of flags.keys()) {
-    if (!['quick', 'only', 'sizes', 'out', 'from'].includes(flag)) throw new Error(`unknown flag --${flag}`);
+    if (!['quick', 'only', 'sizes', 'out', 'from', 'merge'].includes(flag))
+      throw new Error(`unknown flag --${flag}`);
   }
   const quick = flags.get('quick') === 'true';
   const only = new Set<SectionName>();
@@ -76,6 +114,10 @@ export const parseOptions = (argv: string[]): BenchOptions => {
         ? [64 * MiB, 256 * MiB]
         : [1 * GiB, 2 * GiB],
     coldStartRuns: quick ? 3 : 11,
+    syncFiles: quick ? 50 : 200,
+    syncRounds: quick ? 1 : 3,
+    statusSizes: quick ? [200, 2000] : [500, 5000],
+    merge: flags.get('merge') === 'true',
     from: flags.has('from') ? resolve(flags.get('from') as string) : null,
     outDir: resolve(
       flags.get('out') ?? (quick ? join(BENCH_DIR, '..', 'test-artifacts', 'bench-quick') : BENCH_DIR),
@@ -83,19 +125,48 @@ export const parseOptions = (argv: string[]): BenchOptions => {
   };
 };
 
+/**
+ * `--merge`: the figures of every section this run did not measure are taken from the results.json
+ * already in the output directory (itself perhaps a merge), each with the run that measured it.
+ */
+const keepEarlierFigures = (options: BenchOptions, saved: SavedRun, results: BenchResults): EarlierRun[] => {
+  const runs = new Map<string, EarlierRun>();
+  for (const section of SECTIONS) {
+    const key = RESULT_KEYS[section];
+    if (options.only.has(section) || saved.results[key] === undefined) continue;
+    (results as Record<string, unknown>)[key] = saved.results[key];
+    const from = saved.info.earlier?.find((run) => run.sections.includes(section)) ?? {
+      startedAt: saved.info.startedAt,
+      mode: saved.info.mode,
+      commit: saved.info.machine.commit ?? '?',
+      sections: [],
+    };
+    const run = runs.get(from.startedAt) ?? { ...from, sections: [] };
+    run.sections.push(section);
+    runs.set(from.startedAt, run);
+  }
+  return [...runs.values()];
+};
+
+interface SavedRun {
+  info: RunInfo;
+  results: BenchResults;
+}
+
+const readSaved = async (file: string): Promise<SavedRun> => JSON.parse(await readFile(file, 'utf8'));
+
 export const main = async (argv: string[]): Promise<void> => {
   const options = parseOptions(argv);
   if (options.from) {
     // The same figures, written again (after a change to the report's wording or charts).
-    const saved = JSON.parse(await readFile(options.from, 'utf8')) as {
-      info: RunInfo;
-      results: BenchResults;
-    };
+    const saved = await readSaved(options.from);
     await mkdir(options.outDir, { recursive: true });
     const written = await writeReport(options.outDir, saved.info, saved.results);
     console.log(`wrote ${written.join(', ')} from ${options.from}`);
     return;
   }
+  // Read first: a missing or broken results.json fails the run before it measures anything.
+  const earlierRun = options.merge ? await readSaved(join(options.outDir, 'results.json')) : null;
   const startedAt = new Date();
   const loadAtStart = loadavg()[0] ?? 0;
   const started = performance.now();
@@ -135,25 +206,16 @@ export const main = async (argv: string[]): Promise<void> => {
       },
     );
 
-    const needsEmulators = [
-      'calls',
-      'contention',
-      'locks',
-      'listing',
-      'rules',
-      'life',
-      'fanout',
-      'bytes',
-    ].some((name) => options.only.has(name as SectionName));
+    const needsEmulators = SECTIONS.some((name) => name !== 'cold-start' && options.only.has(name));
     if (needsEmulators) {
       const emulators = await startEmulators({ dataDir: null, s3Directory: join(work, 's3') });
       stopEmulators = emulators.stop;
       const endpoints = emulators.endpoints;
       let url = '';
-      if (options.only.has('contention') || options.only.has('bytes')) {
+      if (SERVED.some((name) => options.only.has(name))) {
         const served = await serveVault({
           endpoints,
-          table: 'camvault-bench',
+          table: SERVED_TABLE,
           bucket: 'camvault-bench',
           jwtSecret: SECRET,
           environment: {
@@ -227,6 +289,37 @@ export const main = async (argv: string[]): Promise<void> => {
           results.bytes = rows;
         },
       );
+      await run(
+        'sync',
+        () =>
+          syncBench({
+            url,
+            secret: SECRET,
+            files: options.syncFiles,
+            rounds: options.syncRounds,
+            work,
+            log,
+          }),
+        (result) => {
+          results.sync = result;
+        },
+      );
+      await run(
+        'status',
+        () =>
+          statusBench({
+            url,
+            secret: SECRET,
+            dynamodb: emulatorClients(endpoints).dynamodb,
+            table: SERVED_TABLE,
+            sizes: options.statusSizes,
+            work,
+            log,
+          }),
+        (result) => {
+          results.status = result;
+        },
+      );
     }
   } finally {
     await closeServer();
@@ -234,6 +327,7 @@ export const main = async (argv: string[]): Promise<void> => {
     await rm(work, { recursive: true, force: true });
   }
 
+  const earlier = earlierRun ? keepEarlierFigures(options, earlierRun, results) : [];
   const info: RunInfo = {
     mode: options.quick ? 'quick' : 'full',
     startedAt: startedAt.toISOString(),
@@ -242,6 +336,7 @@ export const main = async (argv: string[]): Promise<void> => {
     failures,
     machine: machineDescription(),
     loadAverage: [loadAtStart, loadavg()[0] ?? 0],
+    earlier,
     options: {
       lockCounts: options.lockCounts,
       fileCounts: options.fileCounts,
@@ -249,6 +344,9 @@ export const main = async (argv: string[]): Promise<void> => {
       contentionRounds: options.contentionRounds,
       byteSizes: options.byteSizes,
       coldStartRuns: options.coldStartRuns,
+      syncFiles: options.syncFiles,
+      syncRounds: options.syncRounds,
+      statusSizes: options.statusSizes,
     },
   };
   await mkdir(options.outDir, { recursive: true });

@@ -3,10 +3,13 @@
  * temporary file and never sends a check-in whose upload did not finish; a second one exits at once.
  * Temporary files are also removed synchronously on any exit, so even that leaves nothing behind.
  */
+import { setMaxListeners } from 'node:events';
 import { unlinkSync } from 'node:fs';
 import { EXIT } from './errors';
 
 const controller = new AbortController();
+// Every request and stream of a command listens to this one signal: a sync has dozens at once.
+setMaxListeners(256, controller.signal);
 
 /** Aborted on the first Ctrl-C: pass it to every request and stream of a transfer. */
 export const interruptSignal: AbortSignal = controller.signal;

@@ -6,13 +6,13 @@
  * few seconds and at the end; a file placed after the last save is recognised by its bytes on the
  * next run, so an interrupted sync resumes where it stopped.
  */
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { VaultFile } from '#shared/model';
 import { CliError, EXIT } from './errors';
 import { humanBytes } from './format';
 import { statFile } from './transfer';
-import { placeVersion, setWritableIfPresent } from './working-copy';
+import { placeVersion, renameLocal, setWritableIfPresent } from './working-copy';
 import type { WorkspaceContext } from './workspace-commands';
 import { scopeOf } from './workspace-commands';
 import { type StatusEntry, workspaceStatus } from './workspace-status';
@@ -75,14 +75,47 @@ const planSync = (context: WorkspaceContext, entries: StatusEntry[]): Plan => {
   return plan;
 };
 
-/** Runs `work` over `items`, `parallel` at a time; the first failure stops taking new items. */
-const eachBounded = async <T>(items: T[], parallel: number, work: (item: T) => Promise<void>) => {
+/**
+ * Runs `work` over `items`, `parallel` at a time. Each worker starts `prepare` of its next item while
+ * it works on the current one (for sync: asks the vault for the next download link while the
+ * current file downloads), so that no download waits for a round trip. The first failure stops
+ * every worker from taking new items; it is thrown once the items in hand are done.
+ */
+const eachBounded = async <T, P>(
+  items: T[],
+  parallel: number,
+  prepare: (item: T) => Promise<P>,
+  work: (item: T, prepared: P) => Promise<void>,
+) => {
   let next = 0;
-  const worker = async () => {
-    while (next < items.length) await work(items[next++] as T);
+  let failed = false;
+  const take = () => {
+    if (failed || next >= items.length) return null;
+    const item = items[next++] as T;
+    const prepared = prepare(item);
+    // Awaited when its turn comes; until then a failure must not count as unhandled.
+    prepared.catch(() => undefined);
+    return { item, prepared };
   };
-  await Promise.all(Array.from({ length: Math.min(parallel, items.length) }, worker));
+  const worker = async () => {
+    for (let current = take(); current; ) {
+      const upcoming = take();
+      try {
+        await work(current.item, await current.prepared);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+      current = upcoming;
+    }
+  };
+  const outcomes = await Promise.allSettled(Array.from({ length: Math.min(parallel, items.length) }, worker));
+  const failure = outcomes.find((outcome) => outcome.status === 'rejected');
+  if (failure) throw failure.reason;
 };
+
+/** A link asked for ahead may wait behind a long download: one this close to expiring is asked again. */
+const LINK_MARGIN_MS = 60_000;
 
 export const sync = async (context: WorkspaceContext, argument: string | undefined) => {
   const { workspace, api, signal, me } = context;
@@ -98,7 +131,10 @@ export const sync = async (context: WorkspaceContext, argument: string | undefin
     workspace.forget(removal.name);
   }
   for (const { entry, to, file } of plan.moves) {
-    if (await statFile(to)) {
+    // On a case-insensitive file system a rename that changed only case finds the file itself there.
+    const there = await statFile(to);
+    const here = await statFile(entry.path);
+    if (there && !(here && there.ino === here.ino && there.dev === here.dev)) {
       plan.conflicts.push({
         entry,
         advice: `${entry.name} was moved in the vault to ${file.name}, but ${path.relative(context.cwd, to)} exists already: move it away, then run camvault sync again`,
@@ -106,7 +142,7 @@ export const sync = async (context: WorkspaceContext, argument: string | undefin
       continue;
     }
     await mkdir(path.dirname(to), { recursive: true });
-    await rename(entry.path, to);
+    await renameLocal(entry.path, to);
     const tracked = workspace.tracked(entry.name);
     workspace.forget(entry.name);
     if (tracked) workspace.record({ ...tracked, name: file.name }, await stat(to));
@@ -124,9 +160,18 @@ export const sync = async (context: WorkspaceContext, argument: string | undefin
   let savedAt = Date.now();
   context.out.progress.start('syncing', totalBytes);
   try {
-    await eachBounded(plan.downloads, DOWNLOADS_PARALLEL, async ({ file, localPath }) => {
-      const link = await api.download(file.name, file.version);
-      await mkdir(path.dirname(localPath), { recursive: true });
+    const folders = new Map<string, Promise<unknown>>();
+    const folderFor = (localPath: string) => {
+      const folder = path.dirname(localPath);
+      if (!folders.has(folder)) folders.set(folder, mkdir(folder, { recursive: true }));
+      return folders.get(folder);
+    };
+    const linkFor = ({ file }: Plan['downloads'][number]) => api.download(file.name, file.version);
+    await eachBounded(plan.downloads, DOWNLOADS_PARALLEL, linkFor, async (download, asked) => {
+      const { file, localPath } = download;
+      const link =
+        Date.parse(asked.expiresAt) - Date.now() < LINK_MARGIN_MS ? await linkFor(download) : asked;
+      await folderFor(localPath);
       let counted = 0;
       await placeVersion(link, localPath, {
         writable: mine(file),

@@ -3,7 +3,7 @@
  * audit trail and who you are. In a workspace, names may be local paths, and mv / rm / revert keep
  * the local copy and the workspace's state in step.
  */
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { nameKey } from '#shared/names';
 import type { Context } from './commands';
@@ -11,7 +11,7 @@ import { notFoundError } from './errors';
 import { shortTime } from './format';
 import { table } from './output';
 import { hashFile, statFile } from './transfer';
-import { placeVersion } from './working-copy';
+import { placeVersion, renameLocal } from './working-copy';
 import type { Workspace } from './workspace';
 
 export interface VaultContext extends Context {
@@ -19,9 +19,18 @@ export interface VaultContext extends Context {
   cwd: string;
 }
 
-/** A vault name and, in a workspace, its local copy. */
-const target = (context: VaultContext, argument: string): { name: string; localPath: string | null } =>
-  context.workspace ? context.workspace.resolve(context.cwd, argument) : { name: argument, localPath: null };
+/**
+ * A vault name and, in a workspace, its local copy. A file the workspace holds is named as the vault
+ * spells it; a new name (`'as-given'`) keeps the spelling typed, which may differ only in case.
+ */
+const target = (
+  context: VaultContext,
+  argument: string,
+  spelling: 'vault' | 'as-given' = 'vault',
+): { name: string; localPath: string | null } =>
+  context.workspace
+    ? context.workspace.resolve(context.cwd, argument, spelling)
+    : { name: argument, localPath: null };
 
 /** True when the local copy holds what the workspace last wrote there (hashed only if size or mtime moved). */
 const unchangedCopy = async (context: VaultContext, name: string, localPath: string): Promise<boolean> => {
@@ -39,7 +48,7 @@ export const move = async (
   options: { message?: string },
 ) => {
   const source = target(context, from);
-  let destination = target(context, to);
+  let destination = target(context, to, 'as-given');
   const toFolder =
     to.endsWith('/') ||
     to.endsWith(path.sep) ||
@@ -47,14 +56,14 @@ export const move = async (
   if (toFolder) {
     const base = source.name.slice(source.name.lastIndexOf('/') + 1);
     destination = context.workspace
-      ? context.workspace.resolve(context.cwd, path.join(to, base))
+      ? context.workspace.resolve(context.cwd, path.join(to, base), 'as-given')
       : { name: `${to.replace(/\/+$/, '')}/${base}`, localPath: null };
   }
   const { file } = await context.api.move(source.name, destination.name, options.message);
   let moved = false;
   if (context.workspace && source.localPath && destination.localPath && (await statFile(source.localPath))) {
     await mkdir(path.dirname(destination.localPath), { recursive: true });
-    if (source.localPath !== destination.localPath) await rename(source.localPath, destination.localPath);
+    await renameLocal(source.localPath, destination.localPath);
     const tracked = context.workspace.tracked(source.name);
     context.workspace.forget(source.name);
     if (tracked) context.workspace.record({ ...tracked, name: file.name }, await stat(destination.localPath));
@@ -99,7 +108,7 @@ export const restore = async (context: VaultContext, argument: string, options: 
     if (!match) throw notFoundError(`${name} is not in the trash (see camvault trash)`);
     fileId = match.fileId;
   }
-  const as = options.as === undefined ? undefined : target(context, options.as).name;
+  const as = options.as === undefined ? undefined : target(context, options.as, 'as-given').name;
   const { file } = await context.api.restore(fileId, as);
   context.out.result(
     { file },

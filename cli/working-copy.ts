@@ -38,6 +38,31 @@ export const setWritableIfPresent = async (path: string, writable: boolean): Pro
   return true;
 };
 
+/**
+ * Renames a local file. A rename that changes only the case of the path goes through a temporary
+ * name beside it: on a case-insensitive file system (Windows, macOS) both spellings are one file, and
+ * a direct rename may keep the old spelling. Interrupted halfway, the file is left under that
+ * temporary name (`.<name>.<random>.camvault-rename`), which status shows as a new local file.
+ */
+export const renameLocal = async (from: string, to: string): Promise<void> => {
+  if (from === to) return;
+  if (from.toLowerCase() !== to.toLowerCase()) {
+    await rename(from, to);
+    return;
+  }
+  const temporary = join(
+    dirname(from),
+    `.${basename(from)}.${randomBytes(4).toString('hex')}.camvault-rename`,
+  );
+  await rename(from, temporary);
+  try {
+    await rename(temporary, to);
+  } catch (error) {
+    await rename(temporary, from).catch(() => undefined);
+    throw error;
+  }
+};
+
 /** A writable local file that differs from the version about to replace it: someone's edits. */
 export class LocalChangesError extends Error {}
 

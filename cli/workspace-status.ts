@@ -21,7 +21,8 @@ import { PARTIAL_SUFFIX, relativeName, STATE_DIRECTORY } from './workspace-paths
 export type LocalState = 'unchanged' | 'modified' | 'missing' | 'absent' | 'untracked';
 /**
  * The vault side. `current`: the vault's latest is here; `newer`: the vault has a later version
- * (or one never synced); `deleted`: gone from the vault; `moved`: under another name now (`movedTo`);
+ * (or one never synced); `deleted`: gone from the vault; `moved`: under another name now, or the
+ * same name spelt in another case (`movedTo`);
  * `none`: never in the vault.
  */
 export type VaultState = 'current' | 'newer' | 'deleted' | 'moved' | 'none';
@@ -152,7 +153,8 @@ export const workspaceStatus = async (
     const here = await localStateOf(tracked, found);
     const sameName = vault.get(key);
     const current = sameName?.fileId === tracked.fileId ? sameName : byId.get(tracked.fileId);
-    const moved = current !== undefined && nameKey(current.name) !== key;
+    // Under another name, or under the same name spelt otherwise (a rename that changed only case).
+    const moved = current !== undefined && current.name !== tracked.name;
     if (current) claimed.add(nameKey(current.name));
     entries.push({
       name: tracked.name,

@@ -120,12 +120,21 @@ export class Workspace implements WorkspaceMapping {
     return local;
   }
 
-  /** The vault file a command argument names: a local path, or a name as the vault shows it. */
-  resolve(cwd: string, argument: string): { name: string; localPath: string } {
+  /**
+   * The vault file a command argument names: a local path, or a name as the vault shows it. A file
+   * the workspace holds is named as the vault spells it; `spelling: 'as-given'` keeps the argument's
+   * spelling instead, for a new name (a move's destination, which may differ only in case).
+   */
+  resolve(
+    cwd: string,
+    argument: string,
+    spelling: 'vault' | 'as-given' = 'vault',
+  ): { name: string; localPath: string } {
     const resolved = resolveArgument(path, this, cwd, argument, existsSync);
     if (!resolved) throw usageError(`${argument} is not a file of the workspace ${this.root}`);
     if (resolved.name.endsWith('/')) throw usageError(`${argument} is a folder, not a file`);
-    return { name: this.tracked(resolved.name)?.name ?? resolved.name, localPath: resolved.localPath };
+    const name = spelling === 'vault' ? (this.tracked(resolved.name)?.name ?? resolved.name) : resolved.name;
+    return { name, localPath: resolved.localPath };
   }
 
   /** The vault folder a local folder argument is (default: the current directory). */

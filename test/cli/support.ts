@@ -148,12 +148,16 @@ const listen = (server: Server) =>
 /**
  * A front for the vault that records every API request and points transfers at a storage that stalls
  * halfway: a download gets half its bytes and then nothing, an upload is read and never answered.
- * `stalled` resolves when a transfer is stuck there, the moment a test presses Ctrl-C. The first
- * `passDownloads` download links are left as the vault gave them (real storage, complete), so a test
- * can stop a many-file sync in the middle; `Infinity` makes it a plain request counter.
+ * `stalled` resolves when a transfer is stuck there, the moment a test presses Ctrl-C. The download
+ * links of the requests `passes` (given the request's path) are left as the vault gave them (real
+ * storage, complete), so a test can stop a many-file sync in the middle; `() => true` makes it a
+ * plain request counter.
  */
-export const startStallingProxy = async (vaultUrl: string, options: { passDownloads?: number } = {}) => {
-  let passing = options.passDownloads ?? 0;
+export const startStallingProxy = async (
+  vaultUrl: string,
+  options: { passes?: (path: string) => boolean } = {},
+) => {
+  const passing = options.passes ?? (() => false);
   const requests: string[] = [];
   const held: ServerResponse[] = [];
   let reached: () => void = () => undefined;
@@ -189,8 +193,7 @@ export const startStallingProxy = async (vaultUrl: string, options: { passDownlo
       });
       let text = await answer.text();
       const isTransfer = (request.method === 'POST' && path === '/uploads') || path.startsWith('/download/');
-      const passes = answer.ok && path.startsWith('/download/') && passing > 0;
-      if (passes) passing -= 1;
+      const passes = answer.ok && path.startsWith('/download/') && passing(path);
       if (answer.ok && isTransfer && !passes) {
         const link = JSON.parse(text);
         text = JSON.stringify({ ...link, url: `${storageUrl}/stall?size=${link.sizeBytes}` });

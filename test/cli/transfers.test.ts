@@ -63,6 +63,27 @@ test('a download whose bytes were altered in storage fails clearly and leaves no
   expect(await bob.entries()).toEqual([]);
 });
 
+test('a download longer than the version stops at the excess and leaves no file', async () => {
+  const name = 'corrupt/Longer.mcam';
+  const bytes = randomBytes(100 * 1024);
+  await add(alice, name, bytes);
+  const { s3 } = emulatorClients(testEndpoints());
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: server.bucket,
+      Key: `blobs/${sha256(bytes)}`,
+      Body: Buffer.concat([bytes, randomBytes(300 * 1024)]),
+    }),
+  );
+
+  const result = await bob.run(['get', name]);
+  expect(result.code).toBe(1);
+  expect(oneErrorLine(result)).toContain(
+    `storage sent more than the ${bytes.length} bytes of this version; nothing was saved`,
+  );
+  expect(await bob.entries()).toEqual([]);
+});
+
 describe('Ctrl-C during a transfer', () => {
   let proxy: Awaited<ReturnType<typeof startStallingProxy>>;
   beforeEach(async () => {

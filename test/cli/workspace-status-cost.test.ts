@@ -31,7 +31,7 @@ const TRACER = join(__dirname, 'read-tracer.js');
  * a preload outside the CLI: the exit, the API requests it made and the files it read.
  */
 const traced = async (args: string[]) => {
-  const proxy = await startStallingProxy(server.url, { passDownloads: Number.POSITIVE_INFINITY });
+  const proxy = await startStallingProxy(server.url, { passes: () => true });
   const out = join(traceDir, `${randomBytes(4).toString('hex')}.json`);
   let result: CliResult;
   try {
