@@ -423,8 +423,17 @@ const report = (error: unknown, json: boolean): number => {
   return failure.exitCode;
 };
 
+/** A reader that went away (`camvault ls | head -1`) ends the command quietly, as it ends `ls` or `git log`. */
+const endQuietlyOnClosedPipe = (): void => {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(EXIT.ok);
+  });
+};
+
 export const main = async (argv: string[]): Promise<number> => {
   installInterruptHandlers();
+  endQuietlyOnClosedPipe();
   const json = argv.includes('--json');
   try {
     await buildProgram(json).parseAsync(argv);

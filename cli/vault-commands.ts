@@ -48,17 +48,20 @@ export const move = async (
   options: { message?: string },
 ) => {
   const source = target(context, from);
-  let destination = target(context, to, 'as-given');
-  const toFolder =
-    to.endsWith('/') ||
-    to.endsWith(path.sep) ||
-    (destination.localPath !== null && (await statFile(destination.localPath))?.isDirectory());
-  if (toFolder) {
-    const base = source.name.slice(source.name.lastIndexOf('/') + 1);
-    destination = context.workspace
-      ? context.workspace.resolve(context.cwd, path.join(to, base), 'as-given')
-      : { name: `${to.replace(/\/+$/, '')}/${base}`, localPath: null };
-  }
+  const base = source.name.slice(source.name.lastIndexOf('/') + 1);
+  // A destination ending in a separator, or a folder that is there, is a folder: the file keeps its
+  // base name inside it. (Resolved as a file, a folder's vault name would be refused.)
+  const named = to.endsWith('/') || to.endsWith(path.sep) ? null : target(context, to, 'as-given');
+  const folder =
+    named === null
+      ? context.workspace?.resolveFolder(context.cwd, to)
+      : named.localPath !== null && (await statFile(named.localPath))?.isDirectory()
+        ? { prefix: `${named.name}/`, localPath: named.localPath }
+        : undefined;
+  const destination =
+    folder !== undefined
+      ? { name: `${folder.prefix}${base}`, localPath: path.join(folder.localPath, base) }
+      : (named ?? { name: `${to.replace(/\/+$/, '')}/${base}`, localPath: null });
   const { file } = await context.api.move(source.name, destination.name, options.message);
   let moved = false;
   if (context.workspace && source.localPath && destination.localPath && (await statFile(source.localPath))) {

@@ -89,3 +89,28 @@ export const resolveArgument = (
   if (asNameLocal !== null) return { name: argument, localPath: asNameLocal };
   return null;
 };
+
+/**
+ * What a folder argument names (`mv FILE FOLDER/`): by the rules of `resolveArgument`, a local folder
+ * (relative to `cwd`, or absolute) when it is there, else a vault folder as `camvault ls` shows it.
+ * `prefix` is `""` or ends in `/`. Null: the argument is outside the workspace.
+ */
+export const resolveFolderArgument = (
+  flavour: PathFlavour,
+  mapping: WorkspaceMapping,
+  cwd: string,
+  argument: string,
+  exists: (localPath: string) => boolean,
+): { prefix: string; localPath: string } | null => {
+  const asPath = vaultFolderOf(flavour, mapping, cwd, argument);
+  const pathLocal = flavour.resolve(cwd, argument);
+  if (asPath !== null && exists(pathLocal)) return { prefix: asPath, localPath: pathLocal };
+  const looksLikeName =
+    !argument.includes('\\') && !flavour.isAbsolute(argument) && !argument.startsWith('.');
+  const asName = argument.endsWith('/') ? argument : `${argument}/`;
+  const asNameLocal = looksLikeName ? localPathOf(flavour, mapping, asName) : null;
+  if (asNameLocal !== null && exists(asNameLocal)) return { prefix: asName, localPath: asNameLocal };
+  if (asPath !== null) return { prefix: asPath, localPath: pathLocal };
+  if (asNameLocal !== null) return { prefix: asName, localPath: asNameLocal };
+  return null;
+};

@@ -14,6 +14,7 @@ import { otherError, usageError } from './errors';
 import {
   localPathOf,
   resolveArgument,
+  resolveFolderArgument,
   STATE_DIRECTORY,
   vaultFolderOf,
   type WorkspaceMapping,
@@ -135,6 +136,13 @@ export class Workspace implements WorkspaceMapping {
     if (resolved.name.endsWith('/')) throw usageError(`${argument} is a folder, not a file`);
     const name = spelling === 'vault' ? (this.tracked(resolved.name)?.name ?? resolved.name) : resolved.name;
     return { name, localPath: resolved.localPath };
+  }
+
+  /** The folder a command argument names: a local folder, or a vault folder as the vault shows it. */
+  resolveFolder(cwd: string, argument: string): { prefix: string; localPath: string } {
+    const resolved = resolveFolderArgument(path, this, cwd, argument, existsSync);
+    if (!resolved) throw usageError(`${argument} is not a folder of the workspace ${this.root}`);
+    return resolved;
   }
 
   /** The vault folder a local folder argument is (default: the current directory). */

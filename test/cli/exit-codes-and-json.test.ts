@@ -259,6 +259,14 @@ describe('exit codes, each with one line naming the cause', () => {
     expect(help.stdout).toContain('Exit codes: 0 ok');
     expect((await bob.run(['--version'])).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });
+
+  test('0 and no stack trace when the reader of its output goes away (camvault --help | head -1)', async () => {
+    const { child, done } = bob.spawn(['--help']);
+    // Closed before the CLI writes a byte: its first write meets EPIPE.
+    child.stdout?.destroy();
+    const result = await done;
+    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
+  });
 });
 
 describe('--json', () => {

@@ -158,3 +158,39 @@ test('two programmers in their workspaces: sync, status, check-out and check-in 
   expect(await statusOf(alice)).toEqual({ [nameOf(2, 2)]: '  K' });
   expect(await statusOf(bob)).toEqual({ [nameOf(2, 2)]: '  L' });
 });
+
+test('mv into a folder named with a trailing /, as a path or a vault name, from a sub-folder too: the local copy goes with it', async () => {
+  const dave = await loggedInUser(server, 'dave');
+  const bytes = original.get(nameOf(7, 0));
+  try {
+    expect((await dave.run(['init', 'job7/'])).code).toBe(0);
+    expect((await dave.json(['sync'])).downloaded).toHaveLength(PER_FOLDER);
+    await mkdir(dave.path('old'));
+    expect((await dave.run(['checkout', 'part-0.mcam'])).code).toBe(0);
+    const inOld = (args: string[]) =>
+      spawnCli(args, { cwd: dave.path('old'), env: { CAMVAULT_CONFIG_DIR: dave.configDir } }).done;
+
+    // Into a local folder from the top, then back up from inside it: '../' once named no file (exit 2).
+    expect(await dave.json(['mv', 'part-0.mcam', 'old/'])).toMatchObject({
+      file: { name: 'job7/old/part-0.mcam' },
+      path: dave.path('old/part-0.mcam'),
+    });
+    expect(await readFile(dave.path('old/part-0.mcam'))).toEqual(bytes);
+    await expect(stat(dave.path('part-0.mcam'))).rejects.toThrow();
+    expect((await inOld(['mv', 'part-0.mcam', '../'])).code).toBe(0);
+    expect(await readFile(dave.path('part-0.mcam'))).toEqual(bytes);
+
+    // The folder as the vault names it, from the sub-folder: once "job7/old/ is a folder, not a file".
+    const byName = await inOld(['mv', '../part-0.mcam', 'job7/old/']);
+    expect({ code: byName.code, stderr: byName.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(await readFile(dave.path('old/part-0.mcam'))).toEqual(bytes);
+
+    // A vault folder that does not exist yet.
+    expect((await dave.run(['mv', 'old/part-0.mcam', 'cells/2/'])).code).toBe(0);
+    expect(await readFile(dave.path('cells/2/part-0.mcam'))).toEqual(bytes);
+    expect((await dave.json(['info', 'job7/cells/2/part-0.mcam'])).lock.user).toBe('dave');
+    expect(await statusOf(dave)).toEqual({ 'job7/cells/2/part-0.mcam': '  K' });
+  } finally {
+    await removeUsers([dave]);
+  }
+});

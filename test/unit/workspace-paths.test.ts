@@ -2,6 +2,7 @@ import { posix, win32 } from 'node:path';
 import {
   localPathOf,
   resolveArgument,
+  resolveFolderArgument,
   vaultFolderOf,
   vaultNameOf,
   type WorkspaceMapping,
@@ -81,5 +82,26 @@ describe('on Linux and macOS (path.posix)', () => {
     expect(vaultFolderOf(posix, mapping, '/home/ann/vault', 'a/b')).toBe('a/b/');
     expect(vaultFolderOf(posix, mapping, '/home/ann/vault/a', '..')).toBe('');
     expect(vaultFolderOf(posix, mapping, '/home/ann', '.')).toBeNull();
+  });
+
+  test('a folder argument is a local folder when it is there, else a vault folder as ls shows it', () => {
+    const jobs: WorkspaceMapping = { root: '/home/ann/jobs', prefix: 'jobs/' };
+    const cwd = '/home/ann/jobs/old';
+    const onlyOld = (path: string) => path === '/home/ann/jobs/old';
+    expect(resolveFolderArgument(posix, jobs, cwd, '../', onlyOld)).toEqual({
+      prefix: 'jobs/',
+      localPath: '/home/ann/jobs',
+    });
+    // From the sub-folder, "jobs/old/" is no folder there, but it is the vault folder old/ is.
+    expect(resolveFolderArgument(posix, jobs, cwd, 'jobs/old/', onlyOld)).toEqual({
+      prefix: 'jobs/old/',
+      localPath: '/home/ann/jobs/old',
+    });
+    // Neither is there: a new folder where you stand.
+    expect(resolveFolderArgument(posix, jobs, cwd, 'cells/2/', nothingExists)).toEqual({
+      prefix: 'jobs/old/cells/2/',
+      localPath: '/home/ann/jobs/old/cells/2',
+    });
+    expect(resolveFolderArgument(posix, jobs, cwd, '../../', nothingExists)).toBeNull();
   });
 });
