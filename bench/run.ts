@@ -5,8 +5,9 @@
  *   npm run bench                      # the full run: 100,000 locks and files, 1 and 2 GiB transfers
  *   npm run bench -- --quick           # small sizes, written to test-artifacts/bench-quick/
  *   npm run bench -- --only=locks,calls --sizes=256M --out=/tmp/results
+ *   npm run bench -- --only=sync,status --merge   # the other sections' figures kept from results.json
  *
- * Sections: cold-start, calls, contention, locks, listing, bytes.
+ * Sections: cold-start, calls, contention, locks, listing, rules, life, fanout, bytes, sync, status.
  */
 
 // Before any module of the server loads: no per-request logs (errors only), no SDK banner.

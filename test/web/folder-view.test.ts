@@ -1,11 +1,10 @@
 /**
  * The folder view in Chromium, against the local server: the tree and breadcrumbs, a folder of 5,000
  * files shown a page at a time, move, delete and restore, revert, a lead's release and withdrawal, and
- * an operator's view of released versions. The steps build on each other. With
- * CAMVAULT_DOCS_SCREENSHOT=1 the folder view is also saved as docs/screenshots/folder-view.png.
+ * an operator's view of released versions. The steps build on each other. The README's pictures of
+ * the folder view come from docs-screenshots.ts.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import { emulatorClients } from '#infra/local/local-vault';
@@ -14,7 +13,7 @@ import { keys } from '#shared/aws/dynamodb/items';
 import { fileRecord, seedFiles } from '../../bench/lib/environment';
 import { testEndpoints } from '../support/emulators';
 import { encodeName, startTestServer, TEST_JWT_SECRET, type TestServer } from '../support/http';
-import { launchChromium, openAs, openFolder, REPOSITORY_ROOT, rowOf, screenshot, tableText } from './support';
+import { launchChromium, openAs, openFolder, rowOf, screenshot, tableText } from './support';
 
 const BIG_FOLDER_FILES = 5000;
 const OP10 = 'cells/Cell 1/Op10.mcam';
@@ -308,14 +307,6 @@ test('a lead releases a version and withdraws it; the row wears the released bad
   await history.getByRole('button', { name: 'Close' }).click();
   await lead.getByText(`Version 2 of ${OP10} is released.`).waitFor();
   await expect(released.textContent()).resolves.toBe('released v2');
-
-  if (process.env.CAMVAULT_DOCS_SCREENSHOT === '1') {
-    await treeItem(lead, 'big').focus();
-    await lead.setViewportSize({ width: 1280, height: 420 });
-    mkdirSync(join(REPOSITORY_ROOT, 'docs', 'screenshots'), { recursive: true });
-    await lead.screenshot({ path: join(REPOSITORY_ROOT, 'docs', 'screenshots', 'folder-view.png') });
-    await lead.setViewportSize({ width: 1366, height: 800 });
-  }
 
   await lead.getByRole('button', { name: `History ${OP10}` }).click();
   await history.getByRole('button', { name: 'Withdraw version 2' }).click();
