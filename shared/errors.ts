@@ -38,6 +38,8 @@ export const unauthorized = (message: string) => new VaultError('UNAUTHORIZED', 
 export const forbidden = (message: string) => new VaultError('FORBIDDEN', message);
 export const notFound = (message: string) => new VaultError('NOT_FOUND', message);
 export const notLocked = (name: string) => new VaultError('NOT_LOCKED', `${name} is not checked out to you`);
+/** Nobody holds the lock: what an undo or a break finds on an available file. */
+export const notCheckedOut = (name: string) => new VaultError('NOT_LOCKED', `${name} is not checked out`);
 export const locked = (lock: Lock) =>
   new VaultError(
     'LOCKED',

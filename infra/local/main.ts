@@ -3,6 +3,7 @@
  * CAMVAULT_DATA_DIR, the same handlers as on Lambda answer on PORT, and Ctrl-C stops everything.
  */
 import { resolve } from 'node:path';
+import { ConfigError, loadConfig } from '#shared/config';
 import { CognitoSettingsError, readCognitoSettings } from './cognito-jwt';
 import { JavaMissingError } from './emulators';
 import { DEFAULT_JWT_SECRET, devToken } from './jwt';
@@ -38,6 +39,10 @@ const main = async () => {
     );
   }
   const dataDir = resolve(process.env.CAMVAULT_DATA_DIR || '.camvault');
+  const table = process.env.CAMVAULT_TABLE || 'camvault';
+  const bucket = process.env.CAMVAULT_BUCKET || 'camvault';
+  // The handlers read their settings when first called: check them before anything starts.
+  loadConfig({ ...process.env, CAMVAULT_TABLE: table, CAMVAULT_BUCKET: bucket });
 
   const emulators = await startEmulators({
     dataDir: resolve(dataDir, 'dynamodb'),
@@ -59,8 +64,8 @@ const main = async () => {
   try {
     served = await serveVault({
       endpoints: emulators.endpoints,
-      table: process.env.CAMVAULT_TABLE || 'camvault',
-      bucket: process.env.CAMVAULT_BUCKET || 'camvault',
+      table,
+      bucket,
       host,
       port,
       jwtSecret,
@@ -92,7 +97,7 @@ const main = async () => {
 
 main().catch((error: unknown) => {
   fail(
-    error instanceof JavaMissingError || error instanceof CognitoSettingsError
+    error instanceof JavaMissingError || error instanceof CognitoSettingsError || error instanceof ConfigError
       ? error.message
       : `failed to start: ${(error as Error).stack ?? error}`,
   );

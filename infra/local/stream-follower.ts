@@ -55,6 +55,25 @@ const saveCheckpoint = (file: string, checkpoint: Checkpoint): void => {
   renameSync(temporary, file);
 };
 
+type Image = NonNullable<DynamoDBRecord['dynamodb']>['NewImage'];
+type AttributeValue = NonNullable<Image>[string];
+
+/**
+ * DynamoDB Local (3.3) writes an empty map into its stream as `{}` instead of `{"M": {}}` (the items
+ * themselves read back right); unmarshalled as it is, such a record throws, and the stream would be
+ * retried from it forever. AWS's stream, which Lambda hands over, writes `{"M": {}}`.
+ */
+const repaired = (value: AttributeValue): AttributeValue => {
+  if (Object.keys(value).length === 0) return { M: {} };
+  if (value.M) return { M: repairedImage(value.M) };
+  if (value.L) return { L: value.L.map(repaired) };
+  return value;
+};
+const repairedImage = (image: Record<string, AttributeValue>): Record<string, AttributeValue> =>
+  Object.fromEntries(Object.entries(image).map(([name, value]) => [name, repaired(value)]));
+const imageOf = (image: unknown): Image =>
+  image ? repairedImage(image as Record<string, AttributeValue>) : undefined;
+
 /** The record as Lambda hands it over: creation time in epoch seconds, the stream's ARN beside it. */
 const lambdaRecord = (record: StreamRecord, streamArn: string): DynamoDBRecord => {
   const change = record.dynamodb;
@@ -69,8 +88,8 @@ const lambdaRecord = (record: StreamRecord, streamArn: string): DynamoDBRecord =
     dynamodb: {
       ApproximateCreationDateTime: created instanceof Date ? created.getTime() / 1000 : undefined,
       Keys: change?.Keys as NonNullable<DynamoDBRecord['dynamodb']>['Keys'],
-      NewImage: change?.NewImage as NonNullable<DynamoDBRecord['dynamodb']>['NewImage'],
-      OldImage: change?.OldImage as NonNullable<DynamoDBRecord['dynamodb']>['OldImage'],
+      NewImage: imageOf(change?.NewImage),
+      OldImage: imageOf(change?.OldImage),
       SequenceNumber: change?.SequenceNumber,
       SizeBytes: change?.SizeBytes,
       StreamViewType: change?.StreamViewType as NonNullable<DynamoDBRecord['dynamodb']>['StreamViewType'],

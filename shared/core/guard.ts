@@ -29,8 +29,9 @@ export const listingAccess = async (context: CoreContext, caller: Caller): Promi
 /** The role at least `minimum`, else 403 saying what is missing. */
 export const requireRole = (access: Access, minimum: Role, what: string): void => {
   if (RANK[access.role] >= RANK[minimum]) return;
-  if (access.isOperator) throw forbidden('operators may download released versions only');
-  throw forbidden(`${what} needs the ${minimum} role or higher; you are in ${access.role}`);
+  const missing = `${what} needs the ${minimum} role or higher`;
+  if (access.isOperator) throw forbidden(`${missing}: operators may download released versions only`);
+  throw forbidden(`${missing}; you are in ${access.role}`);
 };
 
 /** Whether the caller sees this file at all: a folder rule lets them read it, and an operator only a released one. */

@@ -1,5 +1,5 @@
 /** Taking and ending locks: checkout, undo, and an admin's break. Each change is one conditional transaction. */
-import { forbidden, locked, notLocked } from '../errors';
+import { forbidden, locked, notCheckedOut, notLocked } from '../errors';
 import type { Caller, Lock, Page, VaultFile } from '../model';
 import type { FileName } from '../names';
 import { type CoreContext, MAX_ATTEMPTS, newLock } from './context';
@@ -83,7 +83,7 @@ export class Locks {
       if (!file || !sees(access, file)) throw noSuchFile(name);
       requireRole(access, 'programmers', 'undoing a checkout');
       const held = activeLock(file, now);
-      if (!held) throw notLocked(file.name);
+      if (!held) throw notCheckedOut(file.name);
       let entry: ReturnType<typeof lockReleased> | ReturnType<typeof lockBroken>;
       if (held.user === caller.user) {
         requireWrite(access, file.key, file.name);

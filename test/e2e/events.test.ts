@@ -209,4 +209,21 @@ describe('events of committed changes', () => {
       ['LockBroken', undefined],
     ]);
   });
+
+  test('removing the last folder rule is told, and so is every change after it', async () => {
+    // The rule book is then an empty map, which DynamoDB Local's stream writes as `{}`, not {"M":{}}.
+    const queue = await subscribeQueue(server.topicArn as string, { user: ['rosa'] });
+    const rosa = server.as('rosa', { admin: true });
+    const rule = { read: ['leads'], write: ['leads'] };
+    expect((await rosa.request('PUT', '/rules/events-rules/', { json: rule })).status).toBe(200);
+    expect((await rosa.request('DELETE', '/rules/events-rules/')).status).toBe(200);
+    await rosa.commit('events-rules/after.mcam', Buffer.from('after'));
+
+    const events = await queue.receive(3);
+    expect(events.map(({ body }) => body)).toEqual([
+      expect.objectContaining({ type: 'RuleChanged', prefix: 'events-rules/', ...rule }),
+      expect.objectContaining({ type: 'RuleChanged', prefix: 'events-rules/', read: null, write: null }),
+      expect.objectContaining({ type: 'FileCheckedIn', name: 'events-rules/after.mcam', version: 1 }),
+    ]);
+  });
 });

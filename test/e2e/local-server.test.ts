@@ -1,6 +1,6 @@
 /** `npm start` as a user runs it: a child process with its own data directory. */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '#infra/local/emulators';
@@ -85,6 +85,20 @@ test('refuses a non-loopback HOST while the JWT secret is the default', async ()
   const server = startServer({ HOST: '0.0.0.0', PORT: String(await freePort()), CAMVAULT_JWT_SECRET: '' });
   expect(await server.exited).toBe(1);
   expect(server.output()).toMatch(/refusing to listen on 0\.0\.0\.0 with the default CAMVAULT_JWT_SECRET/);
+});
+
+test('a bad setting stops it at once, in one line naming the variable, before any emulator starts', async () => {
+  const dataDir = join(mkdtempSync(join(tmpdir(), 'camvault-start-')), 'data');
+  const server = startServer({
+    PORT: String(await freePort()),
+    CAMVAULT_DATA_DIR: dataDir,
+    CAMVAULT_URL_TTL_SECONDS: 'abc',
+  });
+  expect(await server.exited).toBe(1);
+  expect(server.output().trim()).toBe(
+    'camvault: CAMVAULT_URL_TTL_SECONDS must be an integer from 1 to 604800, got "abc"',
+  );
+  expect(existsSync(dataDir)).toBe(false);
 });
 
 test('without Java it says so in one line, with the install command', async () => {

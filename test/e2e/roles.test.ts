@@ -320,6 +320,12 @@ test('what each role is shown: me, and an operator sees released files and versi
   expect(versions.map((version: { version: number }) => version.version)).toEqual([1]);
   const link = (await operator.get('/download/m/operators/Released.mcam')).body;
   expect(link).toMatchObject({ version: 1, sha256: sha256Hex(Buffer.from('released v1')) });
+  // A refusal names what was asked, and what operators may do.
+  const watch = await operator.request('POST', '/watches', { json: { prefix: 'm/' } });
+  expect(watch.body.error).toEqual({
+    code: 'FORBIDDEN',
+    message: 'watching needs the programmers role or higher: operators may download released versions only',
+  });
   const none = await server.inGroups('nobody', []).get('/files');
   expect(none.body.error).toMatchObject({ code: 'FORBIDDEN', message: expect.stringMatching(/no role/) });
 });
