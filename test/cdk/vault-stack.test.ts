@@ -115,15 +115,24 @@ describe('the HTTP API', () => {
 
   test('serves exactly the routes of the published contract (docs/openapi.yaml)', () => {
     const openapi = parse(readFileSync(join(REPOSITORY_ROOT, 'docs/openapi.yaml'), 'utf8'));
-    const contract = Object.entries(openapi.paths as Record<string, Record<string, { security?: unknown[] }>>)
-      .flatMap(([path, operations]) =>
-        Object.entries(operations).map(([method, operation]) => {
-          // The contract's `{name}` is a whole remaining path, slashes included: API Gateway's `{name+}`.
-          const routeKey = `${method.toUpperCase()} ${path.replace(/\{(name|prefix)\}/, '{$1+}')}`;
-          return `${routeKey} ${operation.security?.length === 0 ? 'NONE' : 'JWT'}`;
-        }),
-      )
-      .sort();
+    /** The greedy route that dispatches a documented operation, if one does (`serves`). */
+    const servedBy = (operation: string) => routes.find((route) => route.serves?.includes(operation));
+    const contract = [
+      ...new Set(
+        Object.entries(openapi.paths as Record<string, Record<string, { security?: unknown[] }>>).flatMap(
+          ([path, operations]) =>
+            Object.entries(operations)
+              .filter(([method]) => method !== 'parameters')
+              .map(([method, operation]) => {
+                const greedy = servedBy(`${method.toUpperCase()} ${path}`);
+                if (greedy) return `${greedy.method} ${greedy.path} JWT`;
+                // The contract's `{name}` is a whole remaining path, slashes included: API Gateway's `{name+}`.
+                const routeKey = `${method.toUpperCase()} ${path.replace(/\{(name|prefix)\}/, '{$1+}')}`;
+                return `${routeKey} ${operation.security?.length === 0 ? 'NONE' : 'JWT'}`;
+              }),
+        ),
+      ),
+    ].sort();
     const deployed = resourcesOfType('AWS::ApiGatewayV2::Route')
       .map(([, r]) => `${r.Properties.RouteKey} ${r.Properties.AuthorizationType}`)
       .sort();
@@ -279,7 +288,12 @@ describe('least privilege', () => {
 
 describe('the functions', () => {
   /** Every variable the deployed code reads; the ones only the local server sets are named here. */
-  const LOCAL_ONLY = new Set(['CAMVAULT_UNSIGNABLE_FILENAME_CHARACTERS']);
+  const LOCAL_ONLY = new Set([
+    'CAMVAULT_UNSIGNABLE_FILENAME_CHARACTERS',
+    // Read with the Cognito verifier (shared/auth/): locally by the server, on AWS by the LFS authorizer alone.
+    'CAMVAULT_COGNITO_ISSUER',
+    'CAMVAULT_COGNITO_CLIENT_IDS',
+  ]);
   const sourceFiles = (directory: string): string[] =>
     readdirSync(directory).flatMap((name) => {
       const path = join(directory, name);
