@@ -377,8 +377,11 @@ export const routes: RouteDefinition[] = [
 export interface BackgroundFunctionDefinition {
   id: string;
   entry: string;
-  /** What invokes it: the table's change stream, a subscription to the vault's topic, each deployment, or a schedule. */
-  trigger: 'table-stream' | 'topic' | 'deployment' | 'schedule';
+  /**
+   * What invokes it: the table's change stream, a subscription to the vault's topic, each deployment, a
+   * schedule, or (v2) API Gateway before each request of the routes whose `authorizer` is `lfs`.
+   */
+  trigger: 'table-stream' | 'topic' | 'deployment' | 'schedule' | 'authorizer';
 }
 
 export const backgroundFunctions = {
@@ -393,4 +396,6 @@ export const backgroundFunctions = {
   /** AWS only, with the `mailFrom` setting: locally the feed is the delivery. */
   sendMailDigests: { id: 'SendMailDigests', entry: 'functions/send-mail-digests.ts', trigger: 'schedule' },
   migrate: { id: 'Migrate', entry: 'functions/migrate.ts', trigger: 'deployment' },
+  /** AWS only: locally the server verifies its own tokens for those routes, as it does for the JWT ones. */
+  lfsAuthorizer: { id: 'LfsAuthorizer', entry: 'functions/lfs-authorizer.ts', trigger: 'authorizer' },
 } as const satisfies Record<string, BackgroundFunctionDefinition>;
