@@ -37,6 +37,18 @@ export interface RouteDefinition {
   /** The handler's source, relative to the repository root; it exports `handler`. */
   entry: string;
   authenticated: boolean;
+  /**
+   * (v2) Who proves the caller's identity: the JWT authorizer (the default), or `lfs`, which also takes
+   * HTTP Basic with the token as the password (what Git sends) and leaves the 401 to the handler, so
+   * that it carries the `LFS-Authenticate` header git-lfs asks for credentials on.
+   */
+  authorizer?: 'jwt' | 'lfs';
+  /**
+   * (v2) The documented operations a greedy route dispatches among itself (docs/openapi.yaml lists
+   * these, not the route): a Git LFS repository name holds slashes and API Gateway allows a greedy
+   * parameter only last, so `/lfs/{repo}/locks/{id}/unlock` cannot be a route of its own.
+   */
+  serves?: string[];
   /** Exactly the table actions the handler performs on the table itself. */
   tableActions: TableAction[];
   /** The table's indexes it queries (`dynamodb:Query` on each; on the table itself too when it queries it). */
@@ -50,6 +62,8 @@ export interface RouteDefinition {
 const READ_ITEM: TableAction[] = ['dynamodb:GetItem'];
 /** A file read, then one transaction: its item updated, the audit entry put. */
 const LOCK_CHANGE: TableAction[] = ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'];
+/** A file or LFS lock read, then one transaction: a file's lock updated, or an LFS lock's items deleted; the entry put. */
+const LOCK_END: TableAction[] = [...LOCK_CHANGE, 'dynamodb:DeleteItem'];
 /** A file read, then one transaction: its item deleted or put, the trash, the entry, folder counts. */
 const LIFE_CHANGE: TableAction[] = [
   'dynamodb:GetItem',
@@ -143,7 +157,7 @@ export const routes: RouteDefinition[] = [
     path: '/locks/{name+}',
     entry: 'functions/release-lock.ts',
     authenticated: true,
-    tableActions: LOCK_CHANGE,
+    tableActions: LOCK_END,
     blobActions: [],
   },
   {
@@ -330,14 +344,44 @@ export const routes: RouteDefinition[] = [
     tableActions: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
     blobActions: [],
   },
+  // (v2) Git LFS: one greedy route per method, dispatched by the handler (see `serves`). Splitting by
+  // method keeps the listing read-only; an `ANY` route would give it the writers' grants.
+  {
+    id: 'LfsRead',
+    method: 'GET',
+    path: '/lfs/{lfsPath+}',
+    entry: 'functions/lfs-read.ts',
+    authenticated: true,
+    authorizer: 'lfs',
+    serves: ['GET /lfs/{repo}/locks'],
+    // The rules (one item), then one lock by path or by id, or a query of the repository's partition.
+    tableActions: ['dynamodb:GetItem', 'dynamodb:Query'],
+    blobActions: [],
+  },
+  {
+    id: 'Lfs',
+    method: 'POST',
+    path: '/lfs/{lfsPath+}',
+    entry: 'functions/lfs.ts',
+    authenticated: true,
+    authorizer: 'lfs',
+    serves: ['POST /lfs/{repo}/locks', 'POST /lfs/{repo}/locks/verify', 'POST /lfs/{repo}/locks/{id}/unlock'],
+    // Lock: the rules, then one transaction putting the lock, its copy by id and the entry; unlock
+    // reads the copy and deletes both with the entry; verify queries the repository's partition.
+    tableActions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
+    blobActions: [],
+  },
 ];
 
 /** Functions no HTTP route reaches: the stack wires each to its trigger, the local server imitates that trigger. */
 export interface BackgroundFunctionDefinition {
   id: string;
   entry: string;
-  /** What invokes it: the table's change stream, a subscription to the vault's topic, each deployment, or a schedule. */
-  trigger: 'table-stream' | 'topic' | 'deployment' | 'schedule';
+  /**
+   * What invokes it: the table's change stream, a subscription to the vault's topic, each deployment, a
+   * schedule, or (v2) API Gateway before each request of the routes whose `authorizer` is `lfs`.
+   */
+  trigger: 'table-stream' | 'topic' | 'deployment' | 'schedule' | 'authorizer';
 }
 
 export const backgroundFunctions = {
@@ -352,4 +396,6 @@ export const backgroundFunctions = {
   /** AWS only, with the `mailFrom` setting: locally the feed is the delivery. */
   sendMailDigests: { id: 'SendMailDigests', entry: 'functions/send-mail-digests.ts', trigger: 'schedule' },
   migrate: { id: 'Migrate', entry: 'functions/migrate.ts', trigger: 'deployment' },
+  /** AWS only: locally the server verifies its own tokens for those routes, as it does for the JWT ones. */
+  lfsAuthorizer: { id: 'LfsAuthorizer', entry: 'functions/lfs-authorizer.ts', trigger: 'authorizer' },
 } as const satisfies Record<string, BackgroundFunctionDefinition>;

@@ -8,6 +8,16 @@ export interface Lock {
   acquiredAt: string;
   message: string;
   expiresAt: string | null;
+  /** (v2) Only on a Git LFS lock: its repository; `name` is then the path in it, exactly as Git gave it. */
+  lfsRepo?: string;
+}
+
+/** (v2) A lock in the Git LFS File Locking API's own terms. */
+export interface LfsLock {
+  id: string;
+  path: string;
+  locked_at: string;
+  owner: { name: string };
 }
 
 export type FileStatus = 'available' | 'checked_out';

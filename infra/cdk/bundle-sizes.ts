@@ -52,6 +52,8 @@ console.log(Math.round(performance.now() - started));`;
         CAMVAULT_WEBHOOK_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:bundle-check',
         CAMVAULT_USER_POOL_ID: 'us-east-1_bundlecheck',
         CAMVAULT_MAIL_FROM: 'bundle-check@example.com',
+        CAMVAULT_COGNITO_ISSUER: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_bundlecheck',
+        CAMVAULT_COGNITO_CLIENT_IDS: 'bundlecheck',
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       },
       encoding: 'utf8',
@@ -109,6 +111,7 @@ export const measureBundles = (options: { loadRuns: number }): BundleReport[] =>
       ],
       [backgroundFunctions.webhook.id, backgroundFunctions.webhook.entry, stack.notifications.webhook],
       [backgroundFunctions.migrate.id, backgroundFunctions.migrate.entry, stack.migrate],
+      [backgroundFunctions.lfsAuthorizer.id, backgroundFunctions.lfsAuthorizer.entry, stack.lfsAuthorizer],
       [
         backgroundFunctions.sendMailDigests.id,
         backgroundFunctions.sendMailDigests.entry,

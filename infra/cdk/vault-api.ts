@@ -1,6 +1,7 @@
 /**
  * The HTTP API: one route per entry of the route table, each behind Cognito's JWT authorizer unless the
- * contract says otherwise, CORS for the web page's origin, and an access log of every request.
+ * contract says otherwise ((v2) the Git LFS routes are behind a Lambda authorizer that also reads HTTP
+ * Basic), CORS for the web page's origin, and an access log of every request.
  */
 import { Duration, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
@@ -11,7 +12,11 @@ import {
   HttpStage,
   LogGroupLogDestination,
 } from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import {
+  HttpLambdaAuthorizer,
+  HttpLambdaResponseType,
+  HttpUserPoolAuthorizer,
+} from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { UserPool, UserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -24,6 +29,8 @@ export interface VaultApiProps {
   userPool: UserPool;
   client: UserPoolClient;
   logRetention: RetentionDays;
+  /** (v2) The Git LFS routes' authorizer (functions/lfs-authorizer.ts). */
+  lfsAuthorizer: IFunction;
 }
 
 /** Steady and burst request rates for the whole API: far above a team's use, well below a runaway loop's. */
@@ -51,6 +58,7 @@ export class VaultApi extends Construct {
   readonly stage: HttpStage;
   readonly accessLogs: LogGroup;
   private readonly authorizer: HttpUserPoolAuthorizer;
+  private readonly lfsAuthorizer: HttpLambdaAuthorizer;
 
   constructor(scope: Construct, id: string, props: VaultApiProps) {
     super(scope, id);
@@ -79,6 +87,15 @@ export class VaultApi extends Construct {
       userPoolClients: [props.client],
       identitySource: ['$request.header.Authorization'],
     });
+    // (v2) Git sends its token as a Basic password, which the JWT authorizer cannot read. No identity
+    // source, so that a request without credentials reaches the function too (and, through its
+    // verdict, the handler's 401 with `LFS-Authenticate`); without one no result can be cached, and
+    // the function keeps the pool's keys between invocations instead.
+    this.lfsAuthorizer = new HttpLambdaAuthorizer('GitLfs', props.lfsAuthorizer, {
+      responseTypes: [HttpLambdaResponseType.SIMPLE],
+      identitySource: [],
+      resultsCacheTtl: Duration.seconds(0),
+    });
   }
 
   /** The route the table describes, served by `handler`. */
@@ -87,7 +104,11 @@ export class VaultApi extends Construct {
       path: route.path,
       methods: [HttpMethod[route.method]],
       integration: new HttpLambdaIntegration(`${route.id}Integration`, handler),
-      authorizer: route.authenticated ? this.authorizer : undefined,
+      authorizer: !route.authenticated
+        ? undefined
+        : route.authorizer === 'lfs'
+          ? this.lfsAuthorizer
+          : this.authorizer,
     });
     if (!route.authenticated && httpRoute) {
       Validations.of(httpRoute).acknowledge({

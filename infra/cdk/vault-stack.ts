@@ -48,6 +48,8 @@ export class VaultStack extends Stack {
   /** The route handlers, by route id. */
   readonly functions = new Map<string, VaultFunction>();
   readonly migrate: VaultFunction;
+  /** (v2) Verifies the Git LFS routes' Bearer or Basic credentials against the user pool. */
+  readonly lfsAuthorizer: VaultFunction;
 
   constructor(scope: Construct, id: string, props: VaultStackProps) {
     super(scope, id, props);
@@ -70,11 +72,27 @@ export class VaultStack extends Stack {
       refreshTokenValidityDays: settings.refreshTokenValidityDays,
     });
 
+    const { lfsAuthorizer } = backgroundFunctions;
+    this.lfsAuthorizer = new VaultFunction(this, lfsAuthorizer.id, {
+      entry: join(REPOSITORY_ROOT, lfsAuthorizer.entry),
+      description: "verifies the Git LFS routes' credentials (Bearer, or Basic with the token as password)",
+      // The pool's issuer and app client, exactly as the JWT authorizer trusts them; no table, no bucket.
+      environment: {
+        CAMVAULT_COGNITO_ISSUER: this.identity.userPool.userPoolProviderUrl,
+        CAMVAULT_COGNITO_CLIENT_IDS: this.identity.client.userPoolClientId,
+      },
+      logLevel: settings.logLevel,
+      logRetention: settings.logRetention,
+      // API Gateway waits at most 10 s for an authorizer; a fetch of the pool's keys gives up after 5.
+      timeout: Duration.seconds(10),
+    });
+
     this.http = new VaultApi(this, 'Http', {
       webOrigin: web.webOrigin,
       userPool: this.identity.userPool,
       client: this.identity.client,
       logRetention: settings.logRetention,
+      lfsAuthorizer: this.lfsAuthorizer.function,
     });
 
     const environment = vaultEnvironment(settings, { table: table.tableName, bucket: bucket.bucketName });

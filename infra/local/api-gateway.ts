@@ -4,9 +4,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import type { LfsAuthorizerContext } from '#shared/auth/lfs-credentials';
 import type { HttpEvent } from '#shared/http/route';
 import type { RouteDefinition } from '../routes';
 import type { Claims } from './jwt';
+
+/** What the route's authorizer found, as API Gateway hands it to Lambda: JWT claims, or a Lambda authorizer's context. */
+export type AuthorizerResult = { jwt: Claims } | { lambda: LfsAuthorizerContext } | null;
 
 export interface MatchedRoute {
   route: RouteDefinition;
@@ -146,10 +150,10 @@ export const buildEvent = (input: {
   matched: MatchedRoute;
   /** The decoded path parameters (`decodePathParameters`). */
   pathParameters: Record<string, string> | undefined;
-  claims: Claims | null;
+  authorizer: AuthorizerResult;
   body: Buffer;
 }): HttpEvent => {
-  const { request, rawPath, rawQueryString, matched, pathParameters, claims, body } = input;
+  const { request, rawPath, rawQueryString, matched, pathParameters, authorizer, body } = input;
   const method = request.method ?? 'GET';
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.headers)) {
@@ -176,9 +180,16 @@ export const buildEvent = (input: {
     requestContext: {
       accountId: 'local',
       apiId: 'local',
-      authorizer: claims
-        ? { principalId: '', integrationLatency: 0, jwt: { claims: flattenClaims(claims), scopes: [] } }
-        : undefined,
+      authorizer:
+        authorizer === null
+          ? undefined
+          : 'jwt' in authorizer
+            ? {
+                principalId: '',
+                integrationLatency: 0,
+                jwt: { claims: flattenClaims(authorizer.jwt), scopes: [] },
+              }
+            : { principalId: '', integrationLatency: 0, lambda: authorizer.lambda },
       domainName: headers.host ?? 'localhost',
       domainPrefix: 'localhost',
       http: {

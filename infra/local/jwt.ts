@@ -4,9 +4,14 @@
  * tokens of that user pool as well (cognito-jwt.ts).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { type Claims, CognitoVerifier, readCognitoSettings, type Verification } from './cognito-jwt';
+import {
+  type Claims,
+  CognitoVerifier,
+  readCognitoSettings,
+  type Verification,
+} from '#shared/auth/cognito-jwt';
 
-export type { Claims } from './cognito-jwt';
+export type { Claims } from '#shared/auth/cognito-jwt';
 
 export const DEFAULT_JWT_SECRET = 'camvault-dev-secret';
 

@@ -3,8 +3,8 @@
  * CAMVAULT_DATA_DIR, the same handlers as on Lambda answer on PORT, and Ctrl-C stops everything.
  */
 import { resolve } from 'node:path';
+import { CognitoSettingsError, readCognitoSettings } from '#shared/auth/cognito-jwt';
 import { ConfigError, loadConfig } from '#shared/config';
-import { CognitoSettingsError, readCognitoSettings } from './cognito-jwt';
 import { JavaMissingError } from './emulators';
 import { DEFAULT_JWT_SECRET, devToken } from './jwt';
 import { serveVault, startEmulators } from './local-vault';

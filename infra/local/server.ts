@@ -7,10 +7,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
+import { lfsAuthorizerContext } from '#shared/auth/lfs-credentials';
 import type { HttpEvent, HttpResult } from '#shared/http/route';
 import { jsonResponse } from '#shared/http/route';
 import type { RouteDefinition } from '../routes';
 import {
+  type AuthorizerResult,
   buildEvent,
   createRouter,
   decodePath,
@@ -113,14 +115,21 @@ export const createLocalApi = (options: LocalApiOptions) => {
     const matched = match(method, rawPath);
     if (!matched) return gatewayError(response, 404, 'NOT_FOUND', `no route ${method} ${rawPath}`);
 
-    let claims = null;
-    if (matched.route.authenticated) {
+    let authorizer: AuthorizerResult = null;
+    if (matched.route.authenticated && matched.route.authorizer === 'lfs') {
+      // As the LFS routes' Lambda authorizer does on AWS: a verdict for the handler, never a refusal here.
+      authorizer = {
+        lambda: await lfsAuthorizerContext(request.headers.authorization, (token) =>
+          verifyBearerToken(token, options.jwtSecret),
+        ),
+      };
+    } else if (matched.route.authenticated) {
       const token = bearerToken(request);
       const verified = token
         ? await verifyBearerToken(token, options.jwtSecret)
         : { error: 'missing bearer token' };
       if ('error' in verified) return gatewayError(response, 401, 'UNAUTHORIZED', verified.error);
-      claims = verified.claims;
+      authorizer = { jwt: verified.claims };
     }
     const pathParameters = decodePathParameters(matched.rawPathParameters);
     if (pathParameters === null)
@@ -128,7 +137,7 @@ export const createLocalApi = (options: LocalApiOptions) => {
     const body = await readBody(request);
     if (body === null) return gatewayError(response, 413, 'PAYLOAD_TOO_LARGE', 'request body is too large');
 
-    const event = buildEvent({ request, rawPath, rawQueryString, matched, pathParameters, claims, body });
+    const event = buildEvent({ request, rawPath, rawQueryString, matched, pathParameters, authorizer, body });
     const handler = options.handlers.get(matched.route.id);
     if (!handler) throw new Error(`no handler loaded for route ${matched.route.id}`);
     send(response, await handler(event, lambdaContext(matched.route.id)));

@@ -3,8 +3,9 @@
  * transaction as its change, and the event subscribers hear is read back from it.
  */
 import type { EventDetails, EventType, VaultEvent } from '../events';
+import { lfsVaultName } from '../lfs-names';
 import type { CoreContext } from './context';
-import type { AuditRecord, FileRecord } from './records';
+import type { AuditRecord, FileRecord, LfsLockRecord } from './records';
 
 const entry = <T extends Exclude<EventType, 'RuleChanged'>>(
   context: CoreContext,
@@ -79,6 +80,33 @@ export const lockBroken = (
     previousOwner: change.previousOwner,
     lockId: change.lockId,
     fileId: file.fileId,
+  });
+
+/** (v2) An LFS lock's entries are a file lock's, under the name `lfs/{repo}/{path}`. */
+export const lfsLocked = (context: CoreContext, lfs: LfsLockRecord, at: string) =>
+  entry(context, 'FileCheckedOut', at, {
+    name: lfsVaultName(lfs.repo, lfs.path),
+    user: lfs.lock.user,
+    lockId: lfs.lock.lockId,
+    message: lfs.lock.message,
+    fileId: lfs.fileId,
+  });
+
+export const lfsUnlocked = (context: CoreContext, lfs: LfsLockRecord, at: string) =>
+  entry(context, 'LockReleased', at, {
+    name: lfsVaultName(lfs.repo, lfs.path),
+    user: lfs.lock.user,
+    lockId: lfs.lock.lockId,
+    fileId: lfs.fileId,
+  });
+
+export const lfsLockBroken = (context: CoreContext, lfs: LfsLockRecord, admin: string, at: string) =>
+  entry(context, 'LockBroken', at, {
+    name: lfsVaultName(lfs.repo, lfs.path),
+    user: admin,
+    previousOwner: lfs.lock.user,
+    lockId: lfs.lock.lockId,
+    fileId: lfs.fileId,
   });
 
 export const moved = (

@@ -8,7 +8,7 @@ import { changeableFile, listingAccess, requireRole, requireWrite, sees, visible
 import { prefixEnd } from './permissions';
 import type { FileRecord, LockRecord } from './records';
 import { noSuchFile } from './refusals';
-import { activeLock, fileView, lockView } from './views';
+import { activeLock, fileView, lfsLockVaultView, lockView } from './views';
 
 /** The caller's unexpired lock on `file`, or the 409 that says why there is none (NOT_LOCKED / LOCKED). */
 export const callersLock = (file: FileRecord, caller: Caller, now: string): LockRecord => {
@@ -30,9 +30,14 @@ export class Locks {
     const now = this.context.clock().toISOString();
     const ranges = access.readableRanges('', prefixEnd(''));
     const page = await this.context.store.listLocks({ ...query, ranges, now });
-    const items = page.items.flatMap((record) => {
-      const lock = activeLock(record, now);
-      return lock && sees(access, record) ? [lockView(record.name, lock)] : [];
+    const items = page.items.flatMap((held) => {
+      if (held.kind === 'lfs') {
+        // Git LFS is for programmers and up: operators see only released files, and LFS paths have no releases.
+        const shown = activeLock(held.lfs, now) && !access.isOperator && access.mayRead(held.lfs.key);
+        return shown ? [lfsLockVaultView(held.lfs)] : [];
+      }
+      const lock = activeLock(held.file, now);
+      return lock && sees(access, held.file) ? [lockView(held.file.name, lock)] : [];
     });
     return { items, nextCursor: page.nextCursor };
   }

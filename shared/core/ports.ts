@@ -11,6 +11,7 @@ import type {
   FileRecord,
   FolderChange,
   FolderRecord,
+  LfsLockRecord,
   LockRecord,
   NotificationRecord,
   ReleaseRecord,
@@ -42,6 +43,26 @@ export interface ListLocksQuery {
   user: string | null;
   limit: number;
   cursor: string | null;
+  now: string;
+}
+
+/** A lock "who has what" lists: a vault file's, or (v2) a Git LFS path's. */
+export type HeldLock = { kind: 'file'; file: FileRecord } | { kind: 'lfs'; lfs: LfsLockRecord };
+
+/** (v2) A change of an LFS lock that did not commit: `current` is the lock on that path now (null: none). */
+export type LfsLockChanged = { committed: false; current: LfsLockRecord | null };
+
+export interface NewLfsLock {
+  /** Taken only if the path has no unexpired lock. */
+  lfs: LfsLockRecord;
+  entry: AuditRecord;
+  now: string;
+}
+
+export interface LfsLockEnd {
+  /** The lock as read: it ends only if its path still holds exactly this unexpired lock. */
+  lfs: LfsLockRecord;
+  entry: AuditRecord;
   now: string;
 }
 
@@ -158,7 +179,7 @@ export interface VaultStore {
   listFiles(query: ListFilesQuery): Promise<Page<FileRecord>>;
   getVersion(fileId: string, version: number): Promise<VersionRecord | null>;
   listVersions(fileId: string, limit: number, cursor: string | null): Promise<Page<VersionRecord>>;
-  listLocks(query: ListLocksQuery): Promise<Page<FileRecord>>;
+  listLocks(query: ListLocksQuery): Promise<Page<HeldLock>>;
   listFolders(parentKey: string, limit: number, cursor: string | null): Promise<Page<FolderRecord>>;
   getTrashedAndRules(fileId: string): Promise<{ trashed: TrashedRecord | null; book: RuleBook }>;
   listTrash(prefix: string, limit: number, cursor: string | null): Promise<Page<TrashedRecord>>;
@@ -181,6 +202,17 @@ export interface VaultStore {
   moveFile(change: Move): Promise<MoveResult>;
   deleteFile(change: Deletion): Promise<Committed | FileChanged>;
   restoreFile(change: Restoration): Promise<RestoreResult>;
+
+  /** (v2) The LFS lock on a path of a repository, strongly consistent (it may have expired). */
+  getLfsLock(repo: string, path: string): Promise<LfsLockRecord | null>;
+  /** (v2) The LFS lock with this id, strongly consistent; null once it has ended. */
+  getLfsLockById(repo: string, lockId: string): Promise<LfsLockRecord | null>;
+  /** (v2) A repository's LFS locks in path order, unexpired ones only. */
+  listLfsLocks(repo: string, limit: number, cursor: string | null, now: string): Promise<Page<LfsLockRecord>>;
+  /** (v2) Takes an LFS lock: one conditional transaction with its audit entry. */
+  acquireLfsLock(change: NewLfsLock): Promise<Committed | LfsLockChanged>;
+  /** (v2) Ends an LFS lock (unlock, or an admin's break) with its audit entry. */
+  releaseLfsLock(change: LfsLockEnd): Promise<Committed | LfsLockChanged>;
 }
 
 export interface NewRequest {

@@ -10,6 +10,19 @@ export interface LockRecord {
   expiresAt: string | null;
 }
 
+/** (v2) A Git LFS lock: one path of one repository, held by one user, in the vault's lock store. */
+export interface LfsLockRecord {
+  repo: string;
+  /** Exactly as Git sent it. */
+  path: string;
+  /** The folder rules' key of `lfs/{repo}/{path}`. */
+  key: string;
+  /** The identity its audit entries and events carry: one per repository and path (`lfsFileId`). */
+  fileId: string;
+  /** As stored: it may have expired, which the core decides with the clock. */
+  lock: LockRecord;
+}
+
 /** A live file: its name maps to its identity, which owns its versions, lock and history. */
 export interface FileRecord {
   fileId: string;

@@ -10,6 +10,7 @@ import { type CoreContext, RuleCache } from './context';
 import { FanOut } from './fan-out';
 import { Feed } from './feed';
 import { Files } from './files';
+import { LfsLocks } from './lfs-locks';
 import { Lifecycle } from './lifecycle';
 import { Locks } from './locks';
 import type { FileStore, NoticeStore, VaultStore } from './ports';
@@ -35,6 +36,8 @@ export class Vault {
   readonly lifecycle: Lifecycle;
   readonly audit: Audit;
   readonly releases: Releases;
+  /** (v2) Git LFS's File Locking API. */
+  readonly lfsLocks: LfsLocks;
   readonly rules: Rules;
   readonly watches: Watches;
   readonly requests: Requests;
@@ -59,6 +62,7 @@ export class Vault {
     this.lifecycle = new Lifecycle(context);
     this.audit = new Audit(context);
     this.releases = new Releases(context);
+    this.lfsLocks = new LfsLocks(context);
     this.rules = new Rules(context);
     this.watches = new Watches(context);
     this.requests = new Requests(context);

@@ -1,15 +1,16 @@
 /** Stored records as the contract shows them. */
-import type { AuditEntry, Folder, Lock, Trashed, VaultFile, Version } from '../model';
+import type { AuditEntry, Folder, LfsLock, Lock, Trashed, VaultFile, Version } from '../model';
 import type {
   AuditRecord,
   FileRecord,
   FolderRecord,
+  LfsLockRecord,
   LockRecord,
   TrashedRecord,
   VersionRecord,
 } from './records';
 
-export const activeLock = (record: FileRecord, now: string): LockRecord | null =>
+export const activeLock = (record: { lock: LockRecord | null }, now: string): LockRecord | null =>
   record.lock && (record.lock.expiresAt === null || record.lock.expiresAt > now) ? record.lock : null;
 
 export const lockView = (name: string, lock: LockRecord): Lock => ({
@@ -19,6 +20,20 @@ export const lockView = (name: string, lock: LockRecord): Lock => ({
   acquiredAt: lock.acquiredAt,
   message: lock.message,
   expiresAt: lock.expiresAt,
+});
+
+/** (v2) An LFS lock in "who has what": its path as `name`, and the repository it is in. */
+export const lfsLockVaultView = (record: LfsLockRecord): Lock => ({
+  ...lockView(record.path, record.lock),
+  lfsRepo: record.repo,
+});
+
+/** (v2) A lock as the Git LFS File Locking API shows it: `id` is the lock's id, `path` exactly as sent. */
+export const lfsLockView = (record: LfsLockRecord): LfsLock => ({
+  id: record.lock.lockId,
+  path: record.path,
+  locked_at: record.lock.acquiredAt,
+  owner: { name: record.lock.user },
 });
 
 export const fileView = (record: FileRecord, now: string): VaultFile => {

@@ -14,12 +14,17 @@ const groupsOf = (claim: unknown): string[] => {
     .filter((group) => group !== '');
 };
 
-/** Who is calling, from the verified token's claims alone (the gateway or the local server verified it). */
-export const callerFromEvent = (event: APIGatewayProxyEventV2WithJWTAuthorizer): Caller => {
-  const claims: Record<string, unknown> = event.requestContext.authorizer?.jwt?.claims ?? {};
+/** Who a verified token's claims name, or null when they name no user. */
+export const callerFromClaims = (claims: Record<string, unknown>): Caller | null => {
   const user = USER_CLAIMS.map((claim) => claims[claim]).find(
     (value): value is string => typeof value === 'string' && value.trim() !== '',
   );
-  if (!user) throw unauthorized('a valid bearer token naming a user is required');
-  return { user, groups: groupsOf(claims['cognito:groups']) };
+  return user ? { user, groups: groupsOf(claims['cognito:groups']) } : null;
+};
+
+/** Who is calling, from the verified token's claims alone (the gateway or the local server verified it). */
+export const callerFromEvent = (event: APIGatewayProxyEventV2WithJWTAuthorizer): Caller => {
+  const caller = callerFromClaims(event.requestContext.authorizer?.jwt?.claims ?? {});
+  if (!caller) throw unauthorized('a valid bearer token naming a user is required');
+  return caller;
 };

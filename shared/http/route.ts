@@ -37,7 +37,7 @@ const requestIdOf = (event: HttpEvent, context: Context): string =>
   event.requestContext?.requestId || context.awsRequestId;
 
 /** Domain errors keep their code and message; anything else is a 500 that names only a request id. */
-const errorReply = (error: unknown, requestId: string): Reply => {
+export const errorReply = (error: unknown, requestId: string): Reply => {
   if (error instanceof VaultError) {
     return {
       status: error.status,
@@ -53,7 +53,10 @@ const errorReply = (error: unknown, requestId: string): Reply => {
   };
 };
 
-const requestLog = (): middy.MiddlewareObj<HttpEvent, HttpResult> => {
+/** Request-scoped logs, and `toResponse` for whatever the handler threw (the error handler, last). */
+export const requestLog = (
+  toResponse: (error: unknown, requestId: string) => HttpResult,
+): middy.MiddlewareObj<HttpEvent, HttpResult> => {
   let startedAt = 0;
   return {
     before: ({ event, context }) => {
@@ -65,7 +68,7 @@ const requestLog = (): middy.MiddlewareObj<HttpEvent, HttpResult> => {
       logger.resetKeys();
     },
     onError: (request) => {
-      request.response = jsonResponse(errorReply(request.error, requestIdOf(request.event, request.context)));
+      request.response = toResponse(request.error, requestIdOf(request.event, request.context));
       logger.info('request', {
         status: request.response.statusCode,
         ms: Math.round(performance.now() - startedAt),
@@ -77,7 +80,7 @@ const requestLog = (): middy.MiddlewareObj<HttpEvent, HttpResult> => {
 
 const route = (authenticated: boolean, logic: (event: HttpEvent, caller: Caller) => Promise<Reply>) =>
   middy<HttpEvent, HttpResult>()
-    .use(requestLog())
+    .use(requestLog((error, requestId) => jsonResponse(errorReply(error, requestId))))
     .handler(async (event) => {
       // Nobody is identified on a public route; its logic never sees a caller.
       const caller = authenticated ? callerFromEvent(event) : { user: '', groups: [] };

@@ -85,24 +85,37 @@ const permissionsOf = (roleId: string): string[] =>
 const allow = (actions: string[], resources: unknown[]): string[] =>
   actions.flatMap((action) => resources.map((resource) => `Allow ${action} ${JSON.stringify(resource)}`));
 
+/** The logical id of the authorizer of this type: the JWT one, or (v2) the Git LFS routes' Lambda one. */
+const authorizerOfType = (type: 'JWT' | 'REQUEST'): string => {
+  const found = resourcesOfType('AWS::ApiGatewayV2::Authorizer').filter(
+    ([, authorizer]) => authorizer.Properties.AuthorizerType === type,
+  );
+  expect(found).toHaveLength(1);
+  return (found[0] as [string, Resource])[0];
+};
+
 describe('the HTTP API', () => {
   test.each(routes.map((route) => [`${route.method} ${route.path}`, route] as const))(
-    '%s is routed to its own function, behind the JWT authorizer unless public',
+    '%s is routed to its own function, behind the JWT authorizer (the LFS one for Git LFS) unless public',
     (routeKey, route) => {
       const matches = resourcesOfType('AWS::ApiGatewayV2::Route').filter(
         ([, r]) => r.Properties.RouteKey === routeKey,
       );
       expect(matches).toHaveLength(1);
       const [, apiRoute] = matches[0] as [string, Resource];
-      const authorizerId = Object.keys(template.findResources('AWS::ApiGatewayV2::Authorizer'))[0];
-      if (route.authenticated) {
-        expect(apiRoute.Properties).toMatchObject({
-          AuthorizationType: 'JWT',
-          AuthorizerId: { Ref: authorizerId },
-        });
-      } else {
+      if (!route.authenticated) {
         expect(apiRoute.Properties.AuthorizationType).toBe('NONE');
         expect(apiRoute.Properties.AuthorizerId).toBeUndefined();
+      } else if (route.authorizer === 'lfs') {
+        expect(apiRoute.Properties).toMatchObject({
+          AuthorizationType: 'CUSTOM',
+          AuthorizerId: { Ref: authorizerOfType('REQUEST') },
+        });
+      } else {
+        expect(apiRoute.Properties).toMatchObject({
+          AuthorizationType: 'JWT',
+          AuthorizerId: { Ref: authorizerOfType('JWT') },
+        });
       }
       const integrationId = apiRoute.Properties.Target['Fn::Join'][1][1].Ref;
       expect(template.toJSON().Resources[integrationId].Properties).toMatchObject({
@@ -115,15 +128,24 @@ describe('the HTTP API', () => {
 
   test('serves exactly the routes of the published contract (docs/openapi.yaml)', () => {
     const openapi = parse(readFileSync(join(REPOSITORY_ROOT, 'docs/openapi.yaml'), 'utf8'));
-    const contract = Object.entries(openapi.paths as Record<string, Record<string, { security?: unknown[] }>>)
-      .flatMap(([path, operations]) =>
-        Object.entries(operations).map(([method, operation]) => {
-          // The contract's `{name}` is a whole remaining path, slashes included: API Gateway's `{name+}`.
-          const routeKey = `${method.toUpperCase()} ${path.replace(/\{(name|prefix)\}/, '{$1+}')}`;
-          return `${routeKey} ${operation.security?.length === 0 ? 'NONE' : 'JWT'}`;
-        }),
-      )
-      .sort();
+    /** The greedy route that dispatches a documented operation, if one does (`serves`). */
+    const servedBy = (operation: string) => routes.find((route) => route.serves?.includes(operation));
+    const contract = [
+      ...new Set(
+        Object.entries(openapi.paths as Record<string, Record<string, { security?: unknown[] }>>).flatMap(
+          ([path, operations]) =>
+            Object.entries(operations)
+              .filter(([method]) => method !== 'parameters')
+              .map(([method, operation]) => {
+                const greedy = servedBy(`${method.toUpperCase()} ${path}`);
+                if (greedy) return `${greedy.method} ${greedy.path} CUSTOM`;
+                // The contract's `{name}` is a whole remaining path, slashes included: API Gateway's `{name+}`.
+                const routeKey = `${method.toUpperCase()} ${path.replace(/\{(name|prefix)\}/, '{$1+}')}`;
+                return `${routeKey} ${operation.security?.length === 0 ? 'NONE' : 'JWT'}`;
+              }),
+        ),
+      ),
+    ].sort();
     const deployed = resourcesOfType('AWS::ApiGatewayV2::Route')
       .map(([, r]) => `${r.Properties.RouteKey} ${r.Properties.AuthorizationType}`)
       .sort();
@@ -131,7 +153,7 @@ describe('the HTTP API', () => {
   });
 
   test('the JWT authorizer trusts the user pool as issuer and the app client as audience', () => {
-    template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 1);
+    template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 2);
     template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
       AuthorizerType: 'JWT',
       IdentitySource: ['$request.header.Authorization'],
@@ -145,6 +167,37 @@ describe('the HTTP API', () => {
         },
       },
     });
+  });
+
+  test("(v2) the Git LFS routes' Lambda authorizer runs on every request, uncached, and trusts what the JWT authorizer trusts", () => {
+    const [, authorizer] = resourcesOfType('AWS::ApiGatewayV2::Authorizer').find(
+      ([id]) => id === authorizerOfType('REQUEST'),
+    ) as [string, Resource];
+    expect(authorizer.Properties).toMatchObject({
+      AuthorizerType: 'REQUEST',
+      EnableSimpleResponses: true,
+      AuthorizerPayloadFormatVersion: '2.0',
+      // No identity source: a request without credentials reaches it too (the handler answers 401).
+      IdentitySource: [],
+      AuthorizerResultTtlInSeconds: 0,
+    });
+    expect(JSON.stringify(authorizer.Properties.AuthorizerUri)).toContain(idOf(stack.lfsAuthorizer.function));
+    const fn = (template.toJSON().Resources as Record<string, Resource>)[idOf(stack.lfsAuthorizer.function)];
+    expect(fn?.Properties.Environment.Variables).toMatchObject({
+      CAMVAULT_COGNITO_ISSUER: { 'Fn::GetAtt': [idOf(stack.identity.userPool), 'ProviderURL'] },
+      CAMVAULT_COGNITO_CLIENT_IDS: ref(stack.identity.client),
+    });
+    // Only API Gateway may invoke it, and only as this authorizer.
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: arnOf(stack.lfsAuthorizer.function),
+      Principal: 'apigateway.amazonaws.com',
+      SourceArn: Match.objectLike({ 'Fn::Join': Match.anyValue() }),
+    });
+    // It reads nothing but the pool's public keys: no table, no bucket, only its own log group.
+    expect(permissionsOf(idOf(stack.lfsAuthorizer.role))).toEqual(
+      allow(['logs:CreateLogStream', 'logs:PutLogEvents'], [arnOf(stack.lfsAuthorizer.logGroup)]).sort(),
+    );
   });
 
   test('allows CORS from the configured web origin only', () => {
@@ -279,7 +332,12 @@ describe('least privilege', () => {
 
 describe('the functions', () => {
   /** Every variable the deployed code reads; the ones only the local server sets are named here. */
-  const LOCAL_ONLY = new Set(['CAMVAULT_UNSIGNABLE_FILENAME_CHARACTERS']);
+  const LOCAL_ONLY = new Set([
+    'CAMVAULT_UNSIGNABLE_FILENAME_CHARACTERS',
+    // Read with the Cognito verifier (shared/auth/): locally by the server, on AWS by the LFS authorizer alone.
+    'CAMVAULT_COGNITO_ISSUER',
+    'CAMVAULT_COGNITO_CLIENT_IDS',
+  ]);
   const sourceFiles = (directory: string): string[] =>
     readdirSync(directory).flatMap((name) => {
       const path = join(directory, name);
@@ -570,6 +628,7 @@ describe('the stack as a whole', () => {
         stack.notifications.deliver.function,
         stack.notifications.webhook?.function,
         stack.migrate.function,
+        stack.lfsAuthorizer.function,
       ]
         .map((fn) => (fn ? idOf(fn) : 'missing'))
         .concat(

@@ -1,6 +1,6 @@
 import { createHmac, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
-import { CognitoVerifier, readCognitoSettings } from '#infra/local/cognito-jwt';
 import { signToken, verifyBearerToken } from '#infra/local/jwt';
+import { CognitoVerifier, readCognitoSettings } from '#shared/auth/cognito-jwt';
 
 const ISSUER = 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Test1234';
 const CLIENT = 'cli-client-id';

@@ -6,18 +6,20 @@ import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { loadOpenApi } from '#infra/local/pages';
 import { type LambdaHandler, REPOSITORY_ROOT } from '#infra/local/server';
-import { type RouteDefinition, routes } from '#infra/routes';
+import { routes as allRoutes, type RouteDefinition } from '#infra/routes';
 import type { Vault } from '#shared/core/vault';
 import { type ErrorCode, errorStatus } from '#shared/errors';
 import { EVENT_TYPES, type EventDetails, type EventType, type RuleChanged, subjectOf } from '#shared/events';
 import { DEFAULT_LIMIT, fields } from '#shared/http/request';
 import type { HttpEvent } from '#shared/http/route';
+import { MAX_LFS_PATH_BYTES, MAX_REPO_LENGTH } from '#shared/lfs-names';
 import type {
   AuditEntry,
   Download,
   FileRequest,
   FileStatus,
   Folder,
+  LfsLock,
   Lock,
   Me,
   Notification,
@@ -33,6 +35,13 @@ import type {
 } from '#shared/model';
 
 type Node = Record<string, any>;
+
+/**
+ * The vault's own routes, one documented operation each. The Git LFS routes are greedy and each
+ * serves several documented operations (`serves`), in the LFS specification's terms: checked apart.
+ */
+const routes = allRoutes.filter((route) => route.serves === undefined);
+const lfsRoutes = allRoutes.filter((route) => route.serves !== undefined);
 
 const document = loadOpenApi() as Node;
 
@@ -60,7 +69,10 @@ const lockFields: Record<keyof Lock, boolean> = {
   acquiredAt: false,
   message: false,
   expiresAt: true,
+  lfsRepo: false,
 };
+/** Fields a schema has only on some objects (not required): a Lock's `lfsRepo` is on Git LFS locks only. */
+const optionalFields: Record<string, string[]> = { Lock: ['lfsRepo'] };
 const versionFields: Record<keyof Version, boolean> = {
   name: false,
   version: false,
@@ -198,7 +210,7 @@ const queryParameters: Record<string, string[]> = {
   Checkout: [],
   CreateUpload: [],
   Checkin: [],
-  ReleaseLock: ['force'],
+  ReleaseLock: ['force', 'lfsRepo'],
   ListLocks: ['user', 'limit', 'cursor'],
   MoveFile: [],
   DeleteFile: [],
@@ -453,7 +465,9 @@ describe('docs/openapi.yaml', () => {
   });
 
   test('describes exactly the routes of the route table, nothing extra, nothing missing', () => {
-    expect(sorted(documentedOperations.map(({ key }) => key))).toEqual(sorted(routes.map(routeKey)));
+    expect(sorted(documentedOperations.map(({ key }) => key))).toEqual(
+      sorted([...routes.map(routeKey), ...lfsRoutes.flatMap((route) => route.serves ?? [])]),
+    );
     for (const route of routes) expect(operationOf(route).operationId).toBe(route.id);
   });
 
@@ -474,7 +488,7 @@ describe('docs/openapi.yaml', () => {
       return Array.isArray(security) && security.length === 0;
     });
     expect(open.map(({ key }) => key)).toEqual(['GET /health']);
-    expect(routes.filter((route) => !route.authenticated).map(routeKey)).toEqual(['GET /health']);
+    expect(allRoutes.filter((route) => !route.authenticated).map(routeKey)).toEqual(['GET /health']);
     for (const route of routes.filter((candidate) => candidate.authenticated)) {
       expect({ route: route.id, security: effectiveSecurity(operationOf(route)) }).toEqual({
         route: route.id,
@@ -620,7 +634,8 @@ describe('docs/openapi.yaml', () => {
     const schema = document.components.schemas[name] as Node;
     const names = sorted(Object.keys(fields));
     expect(sorted(Object.keys(schema.properties))).toEqual(names);
-    expect(sorted(schema.required)).toEqual(names);
+    const optional = optionalFields[name] ?? [];
+    expect(sorted(schema.required)).toEqual(names.filter((field) => !optional.includes(field)));
     expect(schema.additionalProperties).toBe(false);
     const nullable = Object.entries(fields as Record<string, boolean>)
       .filter(([, canBeNull]) => canBeNull)
@@ -741,6 +756,59 @@ describe('docs/openapi.yaml', () => {
   });
 });
 
+describe('docs/openapi.yaml: the Git LFS server', () => {
+  const LFS_TYPE = 'application/vnd.git-lfs+json';
+  const lfsOperations = documentedOperations.filter(({ key }) => key.split(' ')[1]?.startsWith('/lfs/'));
+
+  test('each greedy LFS route serves exactly the documented operations of its method, nothing else', () => {
+    expect(lfsRoutes.map((route) => `${route.method} ${route.path}`).sort()).toEqual([
+      'GET /lfs/{lfsPath+}',
+      'POST /lfs/{lfsPath+}',
+    ]);
+    for (const route of lfsRoutes) {
+      const documented = lfsOperations.filter(({ key }) => key.startsWith(`${route.method} `));
+      expect(sorted(route.serves ?? [])).toEqual(sorted(documented.map(({ key }) => key)));
+      expect(route.authorizer).toBe('lfs');
+    }
+  });
+
+  test.each(lfsOperations.map(({ key, operation }) => [key, operation] as const))(
+    '%s: Bearer or Basic, the repository parameter, and only the LFS media type',
+    (_key, operation) => {
+      expect(operation.operationId).toMatch(/^Lfs[A-Z]/);
+      expect(operation.security).toEqual([{ bearerAuth: [] }, { lfsBasic: [] }]);
+      const responses = operation.responses as Record<string, Node>;
+      for (const status of ['200', '401', '403', '406', '422', '500'].filter((code) => code !== '200'))
+        expect(Object.keys(responses)).toContain(status);
+      for (const response of Object.values(responses))
+        expect(Object.keys(resolve(response).content ?? {})).toEqual([LFS_TYPE]);
+      expect(resolve(responses['401'] as Node).headers['LFS-Authenticate'].schema.const).toBe(
+        'Basic realm="camvault"',
+      );
+      const body = operation.requestBody && resolve(operation.requestBody);
+      if (body) {
+        expect(Object.keys(body.content)).toEqual([LFS_TYPE]);
+        for (const status of ['400', '413', '415']) expect(Object.keys(responses)).toContain(status);
+      }
+    },
+  );
+
+  test('the repository parameter and the schemas agree with the code that parses them', () => {
+    expect(document.components.parameters.LfsRepo).toMatchObject({ in: 'path', required: true });
+    expect(document.components.parameters.LfsRepo.description).toMatch(/spans slashes/);
+    const repo = new RegExp(document.components.schemas.LfsRepo.pattern);
+    for (const sample of ['cam/team', 'a', 'x.y_z-1/2', 'caf\u00e9', 'a//b', '/a', 'a b'])
+      expect({ sample, documented: repo.test(sample) }).toEqual({
+        sample,
+        documented: /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/.test(sample),
+      });
+    expect(document.components.schemas.LfsRepo.maxLength).toBe(MAX_REPO_LENGTH);
+    expect(document.components.schemas.LfsPath.description).toContain(`1–${MAX_LFS_PATH_BYTES} UTF-8 bytes`);
+    const lock: Record<keyof LfsLock, true> = { id: true, path: true, locked_at: true, owner: true };
+    expect(sorted(document.components.schemas.LfsLock.required)).toEqual(sorted(Object.keys(lock)));
+  });
+});
+
 // ---------------------------------------------------------------------------------------------------
 // The handlers themselves, on a stand-in vault: the document's example request is accepted, and a
 // query parameter or body field it does not document is refused.
@@ -757,9 +825,22 @@ const capability = new Proxy(
       method === 'me' ? () => standInMe : async () => ({ items: [], nextCursor: null }),
   },
 );
+/** `DELETE /locks/{name}?lfsRepo=` answers with the Git LFS lock that ended. */
+const standInLfsLocks = {
+  release: async () => ({
+    repo: 'cam/team',
+    path: 'fixtures/Plate A.mcam',
+    key: 'lfs/cam/team/fixtures/plate a.mcam',
+    fileId: '00000000-0000-8000-8000-000000000000',
+    lock: { user: 'alice', lockId: 'l', acquiredAt: 't', message: '', expiresAt: null },
+  }),
+};
 const standInVault = new Proxy(
   {},
-  { get: (_target, property) => (property === 'extensions' ? ['.mcam'] : capability) },
+  {
+    get: (_target, property) =>
+      property === 'extensions' ? ['.mcam'] : property === 'lfsLocks' ? standInLfsLocks : capability,
+  },
 ) as unknown as Vault;
 
 interface ExampleRequest {

@@ -5,6 +5,7 @@ import type {
   AuditRecord,
   FileRecord,
   FolderRecord,
+  LfsLockRecord,
   LockRecord,
   NotificationRecord,
   ReleaseRecord,
@@ -81,7 +82,21 @@ export const keys = {
     sk: `${NOTIFICATION_PREFIX}${sortValue}`,
   }),
   readMark: (user: string): Key => ({ pk: feedPartition(user), sk: 'READ' }),
+  /**
+   * (v2) A Git LFS lock, under its repository and exact path: a repository's locks are one partition,
+   * listed in path order by a strongly consistent query.
+   */
+  lfsLock: (repo: string, path: string): Key => ({ pk: lfsPartition(repo), sk: `${LFS_PATH_PREFIX}${path}` }),
+  /** (v2) The same lock found by its id (`POST /locks/{id}/unlock`): a copy written and removed with it. */
+  lfsLockId: (repo: string, lockId: string): Key => ({
+    pk: lfsPartition(repo),
+    sk: `${LFS_ID_PREFIX}${lockId}`,
+  }),
 };
+
+export const LFS_PATH_PREFIX = 'PATH#';
+export const LFS_ID_PREFIX = 'LOCKID#';
+export const lfsPartition = (repo: string): string => `LFS#${repo}`;
 
 export const WATCH_PREFIX = 'WATCH#';
 export const REQUEST_PREFIX = 'REQUEST#';
@@ -113,7 +128,7 @@ export const lockToAttributes = (lock: LockRecord): Item => ({
   lockListPk: LOCKS_LIST,
 });
 
-const lockFromItem = (item: Item): LockRecord | null =>
+export const lockFromItem = (item: Item): LockRecord | null =>
   item.lockId === undefined
     ? null
     : {
@@ -417,3 +432,45 @@ export const notificationFromItem = (item: Item): NotificationRecord => ({
   reason: str(item, 'reason') as NotificationRecord['reason'],
   event: item.event as NotificationRecord['event'],
 });
+
+/**
+ * (v2) An LFS lock item: the lock's attributes are a file's (`lockToAttributes`), so the `byLock`
+ * index lists it with the files' locks, by the key of `lfs/{repo}/{path}` ("who has what").
+ */
+export const lfsLockToItem = (record: LfsLockRecord): Item => ({
+  ...keys.lfsLock(record.repo, record.path),
+  type: 'lfsLock',
+  lfsRepo: record.repo,
+  path: record.path,
+  nameKey: record.key,
+  fileId: record.fileId,
+  ...lockToAttributes(record.lock),
+});
+
+/** The copy found by id: the lock without `lockListPk`, so "who has what" lists each lock once. */
+export const lfsLockIdToItem = (record: LfsLockRecord, ttlEpochSeconds: number | null): Item => {
+  const { lockListPk: _listed, ...lock } = lockToAttributes(record.lock);
+  return {
+    ...keys.lfsLockId(record.repo, record.lock.lockId),
+    type: 'lfsLockId',
+    lfsRepo: record.repo,
+    path: record.path,
+    nameKey: record.key,
+    fileId: record.fileId,
+    ...lock,
+    // An expired lock's copy is dropped by DynamoDB in time (no unlock removes it).
+    ...(ttlEpochSeconds === null ? {} : { ttl: ttlEpochSeconds }),
+  };
+};
+
+export const lfsLockFromItem = (item: Item): LfsLockRecord => {
+  const lock = lockFromItem(item);
+  if (!lock) throw new Error(`corrupt item ${String(item.pk)}: an LFS lock without its lock`);
+  return {
+    repo: str(item, 'lfsRepo'),
+    path: str(item, 'path'),
+    key: str(item, 'nameKey'),
+    fileId: str(item, 'fileId'),
+    lock,
+  };
+};

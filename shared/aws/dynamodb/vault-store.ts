@@ -9,12 +9,16 @@ import type {
   Committed,
   Deletion,
   FileChanged,
+  HeldLock,
+  LfsLockChanged,
+  LfsLockEnd,
   ListAuditQuery,
   ListFilesQuery,
   ListLocksQuery,
   LockEnd,
   Move,
   MoveResult,
+  NewLfsLock,
   NewLock,
   NewRelease,
   NewVersion,
@@ -24,7 +28,7 @@ import type {
   RuleChange,
   VaultStore,
 } from '../../core/ports';
-import type { AuditRecord, FileRecord, FolderChange, UploadRecord } from '../../core/records';
+import type { AuditRecord, FileRecord, FolderChange, LfsLockRecord, UploadRecord } from '../../core/records';
 import { logger } from '../../logger';
 import type { Page, Rule } from '../../model';
 import {
@@ -44,8 +48,13 @@ import {
   type Item,
   identityPartition,
   keys,
+  LFS_PATH_PREFIX,
   LOCK_ATTRIBUTES,
   LOCKS_LIST,
+  lfsLockFromItem,
+  lfsLockIdToItem,
+  lfsLockToItem,
+  lfsPartition,
   lockToAttributes,
   parentFolderKey,
   RELEASE_ATTRIBUTES,
@@ -242,7 +251,7 @@ export class DynamoDbVaultStore implements VaultStore {
     return { items: page.items.map(versionFromItem), nextCursor: page.nextCursor };
   }
 
-  async listLocks({ user, ranges, limit, cursor, now }: ListLocksQuery): Promise<Page<FileRecord>> {
+  async listLocks({ user, ranges, limit, cursor, now }: ListLocksQuery): Promise<Page<HeldLock>> {
     const listing = 'locks';
     const page = await rangePage(this.table, {
       listing,
@@ -258,9 +267,81 @@ export class DynamoDbVaultStore implements VaultStore {
       },
     });
     return {
-      items: page.items.map(fileFromItem),
+      items: page.items.map(
+        (item): HeldLock =>
+          item.type === 'lfsLock'
+            ? { kind: 'lfs', lfs: lfsLockFromItem(item) }
+            : { kind: 'file', file: fileFromItem(item) },
+      ),
       nextCursor: page.more ? rangeCursor.encode(listing, page.position) : null,
     };
+  }
+
+  async getLfsLock(repo: string, path: string): Promise<LfsLockRecord | null> {
+    const item = await this.table.get(keys.lfsLock(repo, path));
+    return item ? lfsLockFromItem(item) : null;
+  }
+
+  async getLfsLockById(repo: string, lockId: string): Promise<LfsLockRecord | null> {
+    const item = await this.table.get(keys.lfsLockId(repo, lockId));
+    return item ? lfsLockFromItem(item) : null;
+  }
+
+  async listLfsLocks(repo: string, limit: number, cursor: string | null, now: string) {
+    const pk = lfsPartition(repo);
+    const page = await this.table.page(
+      `lfs-locks:${repo}`,
+      cursor,
+      null,
+      (key) => key.pk === pk && key.sk?.startsWith(LFS_PATH_PREFIX) === true,
+      {
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :paths)',
+        FilterExpression: LOCK_ACTIVE,
+        ExpressionAttributeValues: { ':pk': pk, ':paths': LFS_PATH_PREFIX, ':now': now },
+        ConsistentRead: true,
+        Limit: limit,
+      },
+    );
+    return { items: page.items.map(lfsLockFromItem), nextCursor: page.nextCursor };
+  }
+
+  async acquireLfsLock({ lfs, entry, now }: NewLfsLock): Promise<Committed | LfsLockChanged> {
+    const expiresAt = lfs.lock.expiresAt;
+    const result = await this.table.transact([
+      {
+        Put: {
+          TableName: this.name,
+          Item: lfsLockToItem(lfs),
+          // The one condition that makes the lock exclusive: no unexpired lock on this path.
+          ConditionExpression: LOCK_ABSENT,
+          ExpressionAttributeValues: { ':now': now },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
+      },
+      putNew(
+        this.name,
+        lfsLockIdToItem(lfs, expiresAt === null ? null : Math.ceil(Date.parse(expiresAt) / 1000) + 86_400),
+      ),
+      ...this.entryPuts([entry]),
+    ]);
+    return result.committed ? result : this.lfsLockChanged(result.outcomes[0]);
+  }
+
+  async releaseLfsLock({ lfs, entry, now }: LfsLockEnd): Promise<Committed | LfsLockChanged> {
+    const result = await this.table.transact([
+      {
+        Delete: {
+          TableName: this.name,
+          Key: keys.lfsLock(lfs.repo, lfs.path),
+          ConditionExpression: `${LOCK_ACTIVE} AND lockId = :lockId`,
+          ExpressionAttributeValues: { ':lockId': lfs.lock.lockId, ':now': now },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
+      },
+      { Delete: { TableName: this.name, Key: keys.lfsLockId(lfs.repo, lfs.lock.lockId) } },
+      ...this.entryPuts([entry]),
+    ]);
+    return result.committed ? result : this.lfsLockChanged(result.outcomes[0]);
   }
 
   async listFolders(parentKey: string, limit: number, cursor: string | null) {
@@ -652,6 +733,10 @@ export class DynamoDbVaultStore implements VaultStore {
 
   private entryPuts(entries: AuditRecord[]): TransactItem[] {
     return entries.map((entry, position) => putNew(this.name, auditToItem(entry, position)));
+  }
+
+  private lfsLockChanged(outcome: ItemOutcome | undefined): LfsLockChanged {
+    return { committed: false, current: outcome?.item ? lfsLockFromItem(outcome.item) : null };
   }
 
   private fileChanged(outcome: ItemOutcome | undefined): FileChanged {

@@ -1,6 +1,6 @@
 /**
- * RS256 tokens of a Cognito user pool (or of cognito-local), checked locally as API Gateway's JWT
- * authorizer checks them on AWS: the signature with the pool's key named by `kid` (from
+ * RS256 tokens of a Cognito user pool (or of cognito-local), checked as API Gateway's JWT authorizer
+ * checks them: by the local server, and on AWS by the Git LFS routes' Lambda authorizer. The signature with the pool's key named by `kid` (from
  * `<issuer>/.well-known/jwks.json`), `iss`, the app client (`client_id` of an access token, `aud` of an
  * id token), `exp`, `nbf` and `iat`. node:crypto only.
  */

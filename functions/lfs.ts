@@ -1,0 +1,60 @@
+/**
+ * (v2) Every POST of the Git LFS server under `/lfs/{repo}`: the File Locking API's lock, verify and
+ * unlock (shared/http/lfs-request.ts reads which one from the path).
+ */
+import type { Vault } from '#shared/core/vault';
+import { lfsLockView } from '#shared/core/views';
+import { lfsOperation, lfsSchemas } from '#shared/http/lfs-request';
+import { lfsRoute, parseLfsBody } from '#shared/http/lfs-route';
+import { DEFAULT_LIMIT } from '#shared/http/request';
+import type { Reply } from '#shared/http/route';
+import { parseLfsPath } from '#shared/lfs-names';
+import { vaultFromEnvironment } from '#shared/runtime';
+
+export const lfs = (vault: Vault) =>
+  lfsRoute(async (event, caller): Promise<Reply> => {
+    const operation = lfsOperation(event, 'POST');
+    const { repo } = operation;
+    switch (operation.kind) {
+      case 'locks': {
+        const body = parseLfsBody(event, lfsSchemas.createLock);
+        const result = await vault.lfsLocks.lock(caller, repo, parseLfsPath(repo, body.path));
+        if (result.created) return { status: 201, body: { lock: lfsLockView(result.lfs) } };
+        const { held } = result;
+        return {
+          status: 409,
+          body: {
+            lock: lfsLockView(held),
+            message: `${held.path} is locked by ${held.lock.user} since ${held.lock.acquiredAt}`,
+          },
+        };
+      }
+      case 'verifyLocks': {
+        const body = parseLfsBody(event, lfsSchemas.verifyLocks);
+        const page = await vault.lfsLocks.verify(
+          caller,
+          repo,
+          body.limit ?? DEFAULT_LIMIT,
+          body.cursor ?? null,
+        );
+        return {
+          status: 200,
+          body: {
+            ours: page.ours.map(lfsLockView),
+            theirs: page.theirs.map(lfsLockView),
+            ...(page.nextCursor ? { next_cursor: page.nextCursor } : {}),
+          },
+        };
+      }
+      case 'unlock': {
+        const body = parseLfsBody(event, lfsSchemas.unlock);
+        const ended = await vault.lfsLocks.unlock(caller, repo, operation.lockId, body.force ?? false);
+        return { status: 200, body: { lock: lfsLockView(ended) } };
+      }
+      case 'batch':
+      case 'verifyObject':
+        return { status: 501, body: { message: 'the Batch API is not served yet' } };
+    }
+  });
+
+export const handler = lfs(vaultFromEnvironment());

@@ -1,0 +1,71 @@
+/**
+ * (v2) Which Git LFS operation a request names. The client appends fixed endpoints to its base URL
+ * `/lfs/{repo}`, and `{repo}` may hold slashes, so the whole rest of the path arrives as one greedy
+ * parameter (API Gateway allows a greedy parameter only last) and is read here from its end.
+ */
+import * as z from 'zod';
+import { type LfsRepo, parseLfsRepo } from '../lfs-names';
+import { LfsError } from './lfs-route';
+import type { HttpEvent } from './route';
+
+export type LfsOperation =
+  | { kind: 'batch'; repo: LfsRepo }
+  | { kind: 'verifyObject'; repo: LfsRepo }
+  | { kind: 'locks'; repo: LfsRepo }
+  | { kind: 'verifyLocks'; repo: LfsRepo }
+  | { kind: 'unlock'; repo: LfsRepo; lockId: string };
+
+/** The endpoints after `/lfs/{repo}`; the longest repository wins (a repository may have a `locks` segment). */
+const ENDPOINTS: [RegExp, (repo: string, match: RegExpExecArray) => LfsOperation][] = [
+  [/^(.+)\/objects\/batch$/, (repo) => ({ kind: 'batch', repo: parseLfsRepo(repo) })],
+  [/^(.+)\/objects\/verify$/, (repo) => ({ kind: 'verifyObject', repo: parseLfsRepo(repo) })],
+  [/^(.+)\/locks\/verify$/, (repo) => ({ kind: 'verifyLocks', repo: parseLfsRepo(repo) })],
+  [
+    /^(.+)\/locks\/([^/]+)\/unlock$/,
+    (repo, match) => ({ kind: 'unlock', repo: parseLfsRepo(repo), lockId: match[2] as string }),
+  ],
+  [/^(.+)\/locks$/, (repo) => ({ kind: 'locks', repo: parseLfsRepo(repo) })],
+];
+
+/** The operation of a request on `/lfs/{lfsPath+}` for `method`, or the 404 of an endpoint LFS has not. */
+export const lfsOperation = (event: HttpEvent, method: 'GET' | 'POST'): LfsOperation => {
+  const rest = event.pathParameters?.lfsPath ?? '';
+  for (const [pattern, operation] of ENDPOINTS) {
+    const match = pattern.exec(rest);
+    if (!match?.[1]) continue;
+    const found = operation(match[1], match);
+    // Only `/locks` answers GET (the listing); it and every other endpoint answer POST.
+    if (method === 'POST' || found.kind === 'locks') return found;
+  }
+  throw new LfsError(404, `no Git LFS endpoint ${method} /lfs/${rest}`);
+};
+
+/** A Git ref, as the client names the branch a request is for; locks here are not per ref. */
+const ref = z.object({ name: z.string() }).optional();
+
+const limit = z
+  .number()
+  .refine(Number.isInteger, 'must be an integer')
+  .refine((value) => value >= 1, 'must be at least 1')
+  // A server may return fewer than asked: a page holds at most 1,000, as everywhere in the vault.
+  .transform((value) => Math.min(value, 1000));
+
+const cursor = z.string().max(4096);
+
+export const lfsSchemas = {
+  createLock: z.object({ path: z.string(), ref }),
+  verifyLocks: z.object({ ref, cursor: cursor.optional(), limit: limit.optional() }),
+  unlock: z.object({ force: z.boolean().optional(), ref }),
+  listLocks: z.object({
+    path: z.string().optional(),
+    id: z.string().max(256).optional(),
+    cursor: cursor.optional(),
+    limit: z
+      .string()
+      .regex(/^\d+$/, 'must be an integer of at least 1')
+      .transform(Number)
+      .pipe(limit)
+      .optional(),
+    refspec: z.string().optional(),
+  }),
+};
