@@ -41,8 +41,10 @@ export interface RouteDefinition {
   tableActions: TableAction[];
   /** The table's indexes it queries (`dynamodb:Query` on each; on the table itself too when it queries it). */
   queryIndexes?: IndexName[];
-  /** The object actions it performs or signs for others, on the blobs only. */
-  blobActions: ('s3:GetObject' | 's3:PutObject')[];
+  /** The object actions it performs or signs for others, on the blobs only (committed content). */
+  blobActions: ('s3:GetObject' | 's3:PutObject' | 's3:AbortMultipartUpload')[];
+  /** (v2) The object actions on staged uploads (`uploads/*`: each upload's parts) only. */
+  stagingActions?: ('s3:GetObject' | 's3:PutObject' | 's3:DeleteObject')[];
   /** Actions on the bucket itself, when a handler needs one. */
   bucketActions?: 's3:ListBucket'[];
 }
@@ -122,7 +124,48 @@ export const routes: RouteDefinition[] = [
     entry: 'functions/create-upload.ts',
     authenticated: true,
     tableActions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+    // A multipart upload starts the blob's assembly (CreateMultipartUpload is s3:PutObject).
     blobActions: ['s3:PutObject'],
+    // The single PUT is signed for a staging key.
+    stagingActions: ['s3:PutObject'],
+  },
+  {
+    id: 'UploadParts',
+    method: 'POST',
+    path: '/uploads/{uploadId}/parts',
+    entry: 'functions/upload-parts.ts',
+    authenticated: true,
+    // The upload and the parts read, the parts' declarations updated in one transaction.
+    tableActions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+    blobActions: [],
+    // Part PUTs signed; HeadObject of a part whose declared SHA-256 changes.
+    stagingActions: ['s3:PutObject', 's3:GetObject'],
+    // Without it HeadObject answers 403, not 404, for a part storage does not hold.
+    bucketActions: ['s3:ListBucket'],
+  },
+  {
+    id: 'GetUpload',
+    method: 'GET',
+    path: '/uploads/{uploadId}',
+    entry: 'functions/get-upload.ts',
+    authenticated: true,
+    tableActions: ['dynamodb:GetItem', 'dynamodb:Query'],
+    blobActions: [],
+    // A single PUT's URL is signed afresh; signing writes nothing.
+    stagingActions: ['s3:PutObject'],
+    // ListObjectsV2 of the upload's parts.
+    bucketActions: ['s3:ListBucket'],
+  },
+  {
+    id: 'AbandonUpload',
+    method: 'DELETE',
+    path: '/uploads/{uploadId}',
+    entry: 'functions/abandon-upload.ts',
+    authenticated: true,
+    tableActions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+    blobActions: ['s3:AbortMultipartUpload'],
+    stagingActions: ['s3:DeleteObject'],
+    bucketActions: ['s3:ListBucket'],
   },
   {
     id: 'Checkin',
@@ -130,10 +173,12 @@ export const routes: RouteDefinition[] = [
     path: '/checkin/{name+}',
     entry: 'functions/checkin.ts',
     authenticated: true,
-    // TransactGetItems and TransactWriteItems are authorised per item action.
-    tableActions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
-    // HeadObject and the fallback hash of the staged bytes read the object.
-    blobActions: ['s3:GetObject'],
+    // TransactGetItems and TransactWriteItems are authorised per item action; the parts are queried.
+    tableActions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+    // HeadObject of the blob; the verified bytes copied or put together into it.
+    blobActions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'],
+    // The staged bytes read (to hash, and as a copy's source), then removed.
+    stagingActions: ['s3:GetObject', 's3:DeleteObject'],
     // Without it HeadObject answers 403, not 404, for a missing blob. S3 evaluates no s3:prefix for that check, so the grant is on the bucket ARN.
     bucketActions: ['s3:ListBucket'],
   },

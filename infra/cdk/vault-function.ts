@@ -16,17 +16,20 @@ import {
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { blobKey } from '#shared/aws/s3-file-store';
+import { blobKey, STAGING_PREFIX } from '#shared/aws/s3-file-store';
 import type { IndexName, RouteDefinition, TableAction } from '../routes';
 import type { LogLevel } from './settings';
 
 type BlobAction = RouteDefinition['blobActions'][number];
+type StagingAction = NonNullable<RouteDefinition['stagingActions']>[number];
 type BucketAction = NonNullable<RouteDefinition['bucketActions']>[number];
 
 /** The newest Node.js runtime this aws-cdk-lib knows (cdk-nag's L1 checks for exactly that). */
 const RUNTIME = Runtime.NODEJS_24_X;
 /** Every S3 object the vault stores is a blob under this prefix. */
 export const BLOBS_PATTERN = blobKey('*');
+/** (v2) Every staged upload's parts are under this prefix, and nothing else is. */
+export const STAGING_PATTERN = `${STAGING_PREFIX}*`;
 
 /**
  * The SDK clients the Lambda runtime provides: it ships the AWS SDK for JavaScript v3, and ES modules
@@ -149,6 +152,19 @@ export class VaultFunction extends Construct {
     Validations.of(this.role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${BLOBS_PATTERN}]`,
       reason: 'Blobs are named by a SHA-256 no one knows before upload; the grant covers blobs/ only.',
+    });
+  }
+
+  /** (v2) Object actions on staged uploads (`uploads/*`) and nothing else in the bucket. */
+  bindStaging(bucket: IBucket, actions: readonly StagingAction[]): void {
+    if (actions.length === 0) return;
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: [...actions], resources: [bucket.arnForObjects(STAGING_PATTERN)] }),
+    );
+    const bucketId = Stack.of(this).getLogicalId(bucket.node.defaultChild as CfnElement);
+    Validations.of(this.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${STAGING_PATTERN}]`,
+      reason: 'Staged parts are named by upload ids issued at run time; the grant covers uploads/ only.',
     });
   }
 

@@ -59,7 +59,10 @@ export class VaultStack extends Stack {
       Lazy.string({ produce: () => this.web.origin }),
     );
 
-    this.storage = new VaultStorage(this, 'Storage', { webOrigin: web.webOrigin });
+    this.storage = new VaultStorage(this, 'Storage', {
+      webOrigin: web.webOrigin,
+      uploadTtlSeconds: settings.uploadTtlSeconds,
+    });
     const { table, bucket } = this.storage;
 
     this.identity = new VaultIdentity(this, 'Identity', {
@@ -106,6 +109,7 @@ export class VaultStack extends Stack {
       });
       handler.bindTable(table, route.tableActions, route.queryIndexes ?? []);
       handler.bindBlobs(bucket, route.blobActions);
+      handler.bindStaging(bucket, route.stagingActions ?? []);
       handler.bindBucket(bucket, route.bucketActions ?? []);
       this.http.addRoute(route, handler.function);
       this.functions.set(route.id, handler);

@@ -61,6 +61,13 @@ export const parsePathFileId = (event: APIGatewayProxyEventV2): string => {
   return raw;
 };
 
+/** The `{uploadId}` path parameter: an upload id's form (a lowercase UUID), or 400; an unknown one is the core's 404. */
+export const parsePathUploadId = (event: APIGatewayProxyEventV2): string => {
+  const raw = event.pathParameters?.uploadId ?? '';
+  if (!FILE_ID.test(raw)) throw badRequest('uploadId must be an upload id as POST /uploads gives it');
+  return raw;
+};
+
 /** A watch's id as the vault issues it (22 base64url characters); an unknown one is the core's 404. */
 const WATCH_ID = /^[A-Za-z0-9_-]{22}$/;
 
@@ -134,6 +141,16 @@ export const fields = {
     .number()
     .refine(Number.isInteger, 'must be an integer')
     .refine((size) => size >= 0, 'must be at least 0'),
+  /** (v2) Storage's limits for a part size are the core's 400. */
+  partSizeBytes: z
+    .number()
+    .refine(Number.isInteger, 'must be an integer')
+    .refine((size) => size >= 1, 'must be at least 1'),
+  /** (v2) Storage numbers parts 1 to 10,000. */
+  partNumber: z
+    .number()
+    .refine(Number.isInteger, 'must be an integer')
+    .refine((number) => number >= 1 && number <= 10_000, 'must be from 1 to 10000'),
 };
 
 export const DEFAULT_LIMIT = 100;

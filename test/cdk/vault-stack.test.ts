@@ -190,6 +190,7 @@ describe('least privilege', () => {
           (route.queryIndexes ?? []).map((index) => arnPlus(table, `/index/${index}`)),
         ),
         ...allow(route.blobActions, [arnPlus(bucket, '/blobs/*')]),
+        ...allow(route.stagingActions ?? [], [arnPlus(bucket, '/uploads/*')]),
         ...allow(route.bucketActions ?? [], [arnOf(bucket)]),
       ].sort();
       expect(permissionsOf(idOf(fn.role))).toEqual(expected);
@@ -248,24 +249,26 @@ describe('least privilege', () => {
     }
   });
 
-  test('read routes are granted no write', () => {
+  test('read routes are granted no write (GetUpload signs a staged single PUT afresh: its own upload key only)', () => {
     const writes = /^(dynamodb:(Put|Update|Delete|BatchWrite)|s3:(Put|Delete))/;
     for (const route of routes.filter((r) => r.method === 'GET')) {
-      const granted = permissionsOf(idOf(handler(route.id).role)).map((line) => line.split(' ')[1]);
-      expect({ route: route.id, writes: granted.filter((action) => action && writes.test(action)) }).toEqual({
-        route: route.id,
-        writes: [],
+      const granted = permissionsOf(idOf(handler(route.id).role)).filter((line) => {
+        const [, action, resource] = line.split(' ');
+        return (
+          action && writes.test(action) && !(route.id === 'GetUpload' && resource?.includes('/uploads/*'))
+        );
       });
+      expect({ route: route.id, writes: granted }).toEqual({ route: route.id, writes: [] });
     }
   });
 
-  test('only check-in may list the bucket (HeadObject then tells a missing blob, 404, from a forbidden one, 403)', () => {
+  test('only the routes that HEAD or list staged parts or blobs may list the bucket (HeadObject then tells a missing object, 404, from a forbidden one, 403)', () => {
     const listing = routes
       .filter((route) =>
         permissionsOf(idOf(handler(route.id).role)).some((line) => line.includes(' s3:ListBucket ')),
       )
       .map((route) => route.id);
-    expect(listing).toEqual(['Checkin']);
+    expect(listing.sort()).toEqual(['AbandonUpload', 'Checkin', 'GetUpload', 'UploadParts']);
     expect(
       permissionsOf(idOf(handler('Checkin').role)).filter((line) => line.includes(' s3:ListBucket ')),
     ).toEqual(allow(['s3:ListBucket'], [arnOf(stack.storage.bucket)]));
@@ -345,6 +348,8 @@ describe('the functions', () => {
         urlTtlSeconds: 600,
         lockTtlSeconds: 86_400,
         maxUploadBytes: 1_073_741_824,
+        multipartThresholdBytes: 100 * 1024 ** 2,
+        uploadTtlSeconds: 7 * 24 * 3600,
         defaultRole: 'operators',
         releaseFourEyes: true,
         // No mailFrom in this stack: no digests, so nothing is marked due by mail.
@@ -449,11 +454,17 @@ describe('the blob bucket', () => {
     ]);
   });
 
-  test('aborts incomplete multipart uploads after a day and expires old versions after 30 days', () => {
+  test('keeps incomplete multipart uploads and staged parts a day past an upload’s 7 days, and expires old versions after 30 days', () => {
     expect(bucketProperties().Properties.LifecycleConfiguration.Rules).toEqual(
       expect.arrayContaining([
         expect.objectContaining({
-          AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+          AbortIncompleteMultipartUpload: { DaysAfterInitiation: 8 },
+          Status: 'Enabled',
+        }),
+        expect.objectContaining({
+          Prefix: 'uploads/',
+          ExpirationInDays: 8,
+          NoncurrentVersionExpiration: { NoncurrentDays: 1 },
           Status: 'Enabled',
         }),
         expect.objectContaining({ NoncurrentVersionExpiration: { NoncurrentDays: 30 }, Status: 'Enabled' }),
