@@ -381,9 +381,22 @@ export const routes: RouteDefinition[] = [
 export interface BackgroundFunctionDefinition {
   id: string;
   entry: string;
-  /** What invokes it: the table's change stream, a subscription to the vault's topic, each deployment, or a schedule. */
-  trigger: 'table-stream' | 'topic' | 'deployment' | 'schedule';
+  /** What invokes it: the table's change stream, a subscription to the vault's topic, each deployment, a schedule, or storage's events. */
+  trigger: 'table-stream' | 'topic' | 'deployment' | 'schedule' | 'storage-event';
 }
+
+/** What the background verifier of staged parts does: the upload and its parts read, the verified prefix moved on. */
+export const VERIFIER_ACCESS = {
+  tableActions: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+  // Each part copied into its blob's assembly (UploadPartCopy is s3:PutObject on the blob).
+  blobActions: ['s3:PutObject'],
+  stagingActions: ['s3:GetObject'],
+  // A GET of a part not there yet then answers 404, not 403.
+  bucketActions: ['s3:ListBucket'],
+} as const satisfies Pick<
+  RouteDefinition,
+  'tableActions' | 'blobActions' | 'stagingActions' | 'bucketActions'
+>;
 
 export const backgroundFunctions = {
   notify: { id: 'Notify', entry: 'functions/notify.ts', trigger: 'table-stream' },
@@ -397,4 +410,13 @@ export const backgroundFunctions = {
   /** AWS only, with the `mailFrom` setting: locally the feed is the delivery. */
   sendMailDigests: { id: 'SendMailDigests', entry: 'functions/send-mail-digests.ts', trigger: 'schedule' },
   migrate: { id: 'Migrate', entry: 'functions/migrate.ts', trigger: 'deployment' },
+  /**
+   * AWS only: verifies staged parts as they arrive, ahead of the check-in. Locally nothing runs it (no
+   * emulator here sends storage events, and the local server has no 30 s limit): the check-in does it all.
+   */
+  verifyStagedParts: {
+    id: 'VerifyStagedParts',
+    entry: 'functions/verify-staged-parts.ts',
+    trigger: 'storage-event',
+  },
 } as const satisfies Record<string, BackgroundFunctionDefinition>;

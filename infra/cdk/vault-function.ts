@@ -84,6 +84,8 @@ export interface VaultFunctionProps {
   timeout?: Duration;
   /** Default `bundled`. */
   sdk?: SdkSource;
+  /** Default 1024 MB. */
+  memorySize?: number;
 }
 
 export class VaultFunction extends Construct {
@@ -108,7 +110,7 @@ export class VaultFunction extends Construct {
       description: `camvault ${props.description}`,
       runtime: RUNTIME,
       architecture: Architecture.ARM_64,
-      memorySize: 1024,
+      memorySize: props.memorySize ?? 1024,
       timeout: props.timeout ?? Duration.seconds(29),
       role: this.role,
       logGroup: this.logGroup,

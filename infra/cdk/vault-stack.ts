@@ -15,6 +15,7 @@ import { VaultIdentity } from './vault-identity';
 import { VaultMailDigests } from './vault-mail-digests';
 import { VaultNotifications } from './vault-notifications';
 import { VaultStorage } from './vault-storage';
+import { VaultUploadVerifier } from './vault-upload-verifier';
 import { type GivenWebSettings, VaultWebHosting, webEndpoints } from './web-hosting';
 
 /** What the migration does to the table: scan it, read and query, copy, delete, and transact. */
@@ -44,6 +45,7 @@ export class VaultStack extends Stack {
   readonly notifications: VaultNotifications;
   /** Null unless the `mailFrom` setting is given. */
   readonly mailDigests: VaultMailDigests | null;
+  readonly uploadVerifier: VaultUploadVerifier;
   readonly web: VaultWebHosting;
   /** The route handlers, by route id. */
   readonly functions = new Map<string, VaultFunction>();
@@ -115,6 +117,15 @@ export class VaultStack extends Stack {
       this.functions.set(route.id, handler);
       migration.executeBefore(handler);
     }
+
+    this.uploadVerifier = new VaultUploadVerifier(this, 'UploadVerifier', {
+      table,
+      bucket,
+      root: REPOSITORY_ROOT,
+      vaultEnvironment: environment,
+      logLevel: settings.logLevel,
+      logRetention: settings.logRetention,
+    });
 
     this.notifications = new VaultNotifications(this, 'Notifications', {
       table,

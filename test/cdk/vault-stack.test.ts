@@ -56,6 +56,9 @@ const handler = (routeId: string) => {
   if (!found) throw new Error(`no function for route ${routeId}`);
   return found;
 };
+const resourceOf = (construct: IConstruct): Resource =>
+  template.toJSON().Resources[idOf(construct)] as Resource;
+const bucketProperties = (): Resource => resourceOf(stack.storage.bucket);
 const functionResource = (routeId: string): Resource =>
   template.toJSON().Resources[idOf(handler(routeId).function)] as Resource;
 
@@ -409,8 +412,6 @@ describe('the table', () => {
 });
 
 describe('the blob bucket', () => {
-  const bucketProperties = () => template.toJSON().Resources[idOf(stack.storage.bucket)] as Resource;
-
   test('private, encrypted, versioned, logged, retained, with no fixed name', () => {
     expect(bucketProperties()).toMatchObject({
       DeletionPolicy: 'Retain',
@@ -469,6 +470,52 @@ describe('the blob bucket', () => {
         }),
         expect.objectContaining({ NoncurrentVersionExpiration: { NoncurrentDays: 30 }, Status: 'Enabled' }),
       ]),
+    );
+  });
+});
+
+describe('the verifier of staged parts', () => {
+  test('the bucket sends its events to EventBridge itself (no custom resource), and a rule hands staged parts’ to the verifier', () => {
+    expect(bucketProperties().Properties.NotificationConfiguration).toEqual({
+      EventBridgeConfiguration: { EventBridgeEnabled: true },
+    });
+    expect(Object.keys(template.findResources('Custom::S3BucketNotifications'))).toEqual([]);
+    const { rule, verify } = stack.uploadVerifier;
+    expect(resourceOf(rule).Properties).toMatchObject({
+      EventPattern: {
+        source: ['aws.s3'],
+        'detail-type': ['Object Created'],
+        detail: { bucket: { name: [ref(stack.storage.bucket)] }, object: { key: [{ prefix: 'uploads/' }] } },
+      },
+      State: 'ENABLED',
+      Targets: [
+        expect.objectContaining({ Arn: arnOf(verify.function), RetryPolicy: { MaximumRetryAttempts: 2 } }),
+      ],
+    });
+  });
+
+  test('runs long enough to verify parts ahead of the check-in, on a whole vCPU, with the routes’ configuration', () => {
+    const { verify } = stack.uploadVerifier;
+    const properties = resourceOf(verify.function).Properties;
+    expect(properties).toMatchObject({ Timeout: 600, MemorySize: 1769 });
+    expect(properties.Environment.Variables).toMatchObject({
+      CAMVAULT_TABLE: ref(stack.storage.table),
+      CAMVAULT_BUCKET: ref(stack.storage.bucket),
+      CAMVAULT_UPLOAD_TTL_SECONDS: String(7 * 24 * 3600),
+    });
+  });
+
+  test('may read uploads and move their verified prefix on, read staged parts and copy them into blobs, nothing more', () => {
+    const { verify } = stack.uploadVerifier;
+    const { table, bucket } = stack.storage;
+    expect(permissionsOf(idOf(verify.role))).toEqual(
+      [
+        ...allow(['logs:CreateLogStream', 'logs:PutLogEvents'], [arnOf(verify.logGroup)]),
+        ...allow(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], [arnOf(table)]),
+        ...allow(['s3:PutObject'], [arnPlus(bucket, '/blobs/*')]),
+        ...allow(['s3:GetObject'], [arnPlus(bucket, '/uploads/*')]),
+        ...allow(['s3:ListBucket'], [arnOf(bucket)]),
+      ].sort(),
     );
   });
 });
@@ -582,6 +629,7 @@ describe('the stack as a whole', () => {
         stack.notifications.deliver.function,
         stack.notifications.webhook?.function,
         stack.migrate.function,
+        stack.uploadVerifier.verify.function,
       ]
         .map((fn) => (fn ? idOf(fn) : 'missing'))
         .concat(
