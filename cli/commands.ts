@@ -3,7 +3,7 @@
 import { basename, resolve } from 'node:path';
 import type { FileStatus, Upload, VaultFile, Version } from '#shared/model';
 import type { VaultApi } from './api';
-import { CliError, conflictError, EXIT, interrupted, notFoundError, usageError } from './errors';
+import { CliError, conflictError, EXIT, interrupted, notFoundError, otherError, usageError } from './errors';
 import { describeLock, humanBytes, shortTime } from './format';
 import { lockSummary, type Output, table } from './output';
 import { type Digest, hashFile, statFile, uploadFile } from './transfer';
@@ -42,6 +42,7 @@ const hashWithProgress = async (context: Context, path: string, size: number): P
 };
 
 const uploadWithProgress = async (context: Context, path: string, upload: Upload): Promise<void> => {
+  if (upload.method !== 'PUT') throw otherError('this camvault cannot send multipart uploads yet');
   context.out.progress.start('uploading', upload.sizeBytes);
   try {
     await uploadFile(path, upload, { signal: context.signal, onBytes: context.out.progress.update });

@@ -9,7 +9,7 @@ import { stat } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import { Readable, Transform, type TransformCallback, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Upload } from '#shared/model';
+import type { SingleUpload } from '#shared/model';
 import { CliError, EXIT, otherError } from './errors';
 import { networkCause, openRequest, readText } from './http';
 
@@ -158,7 +158,7 @@ export const downloadToFile = async (
  */
 export const uploadFile = async (
   path: string,
-  upload: Upload,
+  upload: SingleUpload,
   options: { signal: AbortSignal; onBytes?: (bytes: number) => void },
 ): Promise<void> => {
   const { request, response: responded } = openRequest(

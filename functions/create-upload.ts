@@ -5,7 +5,12 @@ import { httpRoute } from '#shared/http/route';
 import { parseFileName } from '#shared/names';
 import { vaultFromEnvironment } from '#shared/runtime';
 
-const body = z.strictObject({ name: z.string(), sizeBytes: fields.sizeBytes, sha256: fields.sha256 });
+const body = z.strictObject({
+  name: z.string(),
+  sizeBytes: fields.sizeBytes,
+  sha256: fields.sha256,
+  partSizeBytes: z.optional(fields.partSizeBytes),
+});
 
 export const createUpload = (vault: Vault) =>
   httpRoute(async (event, caller) => {
@@ -13,7 +18,16 @@ export const createUpload = (vault: Vault) =>
     const request = parseBody(event, body);
     // A name v2 finds not portable is the core's to refuse: it knows whether a v1 file already has it.
     const name = parseFileName(request.name, vault.extensions);
-    return { status: 201, body: await vault.checkins.stage(caller, name, request.sizeBytes, request.sha256) };
+    return {
+      status: 201,
+      body: await vault.checkins.stage(
+        caller,
+        name,
+        request.sizeBytes,
+        request.sha256,
+        request.partSizeBytes,
+      ),
+    };
   });
 
 export const handler = createUpload(vaultFromEnvironment());

@@ -53,8 +53,10 @@ export interface RouteDefinition {
   tableActions: TableAction[];
   /** The table's indexes it queries (`dynamodb:Query` on each; on the table itself too when it queries it). */
   queryIndexes?: IndexName[];
-  /** The object actions it performs or signs for others, on the blobs only. */
-  blobActions: ('s3:GetObject' | 's3:PutObject')[];
+  /** The object actions it performs or signs for others, on the blobs only (committed content). */
+  blobActions: ('s3:GetObject' | 's3:PutObject' | 's3:AbortMultipartUpload')[];
+  /** (v2) The object actions on staged uploads (`uploads/*`: each upload's parts) only. */
+  stagingActions?: ('s3:GetObject' | 's3:PutObject' | 's3:DeleteObject')[];
   /** Actions on the bucket itself, when a handler needs one. */
   bucketActions?: 's3:ListBucket'[];
 }
@@ -136,7 +138,48 @@ export const routes: RouteDefinition[] = [
     entry: 'functions/create-upload.ts',
     authenticated: true,
     tableActions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+    // A multipart upload starts the blob's assembly (CreateMultipartUpload is s3:PutObject).
     blobActions: ['s3:PutObject'],
+    // The single PUT is signed for a staging key.
+    stagingActions: ['s3:PutObject'],
+  },
+  {
+    id: 'UploadParts',
+    method: 'POST',
+    path: '/uploads/{uploadId}/parts',
+    entry: 'functions/upload-parts.ts',
+    authenticated: true,
+    // The upload and the parts read, the parts' declarations updated in one transaction.
+    tableActions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+    blobActions: [],
+    // Part PUTs signed; HeadObject of a part whose declared SHA-256 changes.
+    stagingActions: ['s3:PutObject', 's3:GetObject'],
+    // Without it HeadObject answers 403, not 404, for a part storage does not hold.
+    bucketActions: ['s3:ListBucket'],
+  },
+  {
+    id: 'GetUpload',
+    method: 'GET',
+    path: '/uploads/{uploadId}',
+    entry: 'functions/get-upload.ts',
+    authenticated: true,
+    tableActions: ['dynamodb:GetItem', 'dynamodb:Query'],
+    blobActions: [],
+    // A single PUT's URL is signed afresh; signing writes nothing.
+    stagingActions: ['s3:PutObject'],
+    // ListObjectsV2 of the upload's parts.
+    bucketActions: ['s3:ListBucket'],
+  },
+  {
+    id: 'AbandonUpload',
+    method: 'DELETE',
+    path: '/uploads/{uploadId}',
+    entry: 'functions/abandon-upload.ts',
+    authenticated: true,
+    tableActions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+    blobActions: ['s3:AbortMultipartUpload'],
+    stagingActions: ['s3:DeleteObject'],
+    bucketActions: ['s3:ListBucket'],
   },
   {
     id: 'Checkin',
@@ -144,10 +187,12 @@ export const routes: RouteDefinition[] = [
     path: '/checkin/{name+}',
     entry: 'functions/checkin.ts',
     authenticated: true,
-    // TransactGetItems and TransactWriteItems are authorised per item action.
-    tableActions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
-    // HeadObject and the fallback hash of the staged bytes read the object.
-    blobActions: ['s3:GetObject'],
+    // TransactGetItems and TransactWriteItems are authorised per item action; the parts are queried.
+    tableActions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+    // HeadObject of the blob; the verified bytes copied or put together into it.
+    blobActions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'],
+    // The staged bytes read (to hash, and as a copy's source), then removed.
+    stagingActions: ['s3:GetObject', 's3:DeleteObject'],
     // Without it HeadObject answers 403, not 404, for a missing blob. S3 evaluates no s3:prefix for that check, so the grant is on the bucket ARN.
     bucketActions: ['s3:ListBucket'],
   },
@@ -379,10 +424,24 @@ export interface BackgroundFunctionDefinition {
   entry: string;
   /**
    * What invokes it: the table's change stream, a subscription to the vault's topic, each deployment, a
-   * schedule, or (v2) API Gateway before each request of the routes whose `authorizer` is `lfs`.
+   * schedule, storage's events, or (v2) API Gateway before each request of the routes whose `authorizer`
+   * is `lfs`.
    */
-  trigger: 'table-stream' | 'topic' | 'deployment' | 'schedule' | 'authorizer';
+  trigger: 'table-stream' | 'topic' | 'deployment' | 'schedule' | 'storage-event' | 'authorizer';
 }
+
+/** What the background verifier of staged parts does: the upload and its parts read, the verified prefix moved on. */
+export const VERIFIER_ACCESS = {
+  tableActions: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+  // Each part copied into its blob's assembly (UploadPartCopy is s3:PutObject on the blob).
+  blobActions: ['s3:PutObject'],
+  stagingActions: ['s3:GetObject'],
+  // A GET of a part not there yet then answers 404, not 403.
+  bucketActions: ['s3:ListBucket'],
+} as const satisfies Pick<
+  RouteDefinition,
+  'tableActions' | 'blobActions' | 'stagingActions' | 'bucketActions'
+>;
 
 export const backgroundFunctions = {
   notify: { id: 'Notify', entry: 'functions/notify.ts', trigger: 'table-stream' },
@@ -398,4 +457,13 @@ export const backgroundFunctions = {
   migrate: { id: 'Migrate', entry: 'functions/migrate.ts', trigger: 'deployment' },
   /** AWS only: locally the server verifies its own tokens for those routes, as it does for the JWT ones. */
   lfsAuthorizer: { id: 'LfsAuthorizer', entry: 'functions/lfs-authorizer.ts', trigger: 'authorizer' },
+  /**
+   * AWS only: verifies staged parts as they arrive, ahead of the check-in. Locally nothing runs it (no
+   * emulator here sends storage events, and the local server has no 30 s limit): the check-in does it all.
+   */
+  verifyStagedParts: {
+    id: 'VerifyStagedParts',
+    entry: 'functions/verify-staged-parts.ts',
+    trigger: 'storage-event',
+  },
 } as const satisfies Record<string, BackgroundFunctionDefinition>;

@@ -7,6 +7,10 @@ export interface VaultConfig {
   urlTtlSeconds: number;
   lockTtlSeconds: number | null;
   maxUploadBytes: number;
+  /** (v2) Uploads above this size are multipart (and any upload whose client asks for a part size). */
+  multipartThresholdBytes: number;
+  /** (v2) How long a staged (or half-sent) upload can still be resumed and checked in. */
+  uploadTtlSeconds: number;
   /** (v2) The role of a user in none of the role groups. */
   defaultRole: DefaultRole;
   /** (v2) A lead may not release a version they checked in themselves. */
@@ -53,8 +57,16 @@ export const parseExtensions = (raw: string): string[] => {
   return extensions;
 };
 
-/** S3's limit for one PUT, which is how clients upload. */
+/** S3's limit for one PUT (and for one part of a multipart upload). */
 export const MAX_SINGLE_PUT_BYTES = 5 * 1024 ** 3;
+/** S3's limit for one object, which is what a multipart upload becomes. */
+export const MAX_OBJECT_BYTES = 5 * 1024 ** 4;
+/** (v2) Defaults of the contract: 50 GiB uploads, multipart above 100 MiB, resumable for 7 days. */
+export const DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 ** 3;
+export const DEFAULT_MULTIPART_THRESHOLD_BYTES = 100 * 1024 ** 2;
+export const DEFAULT_UPLOAD_TTL_SECONDS = 7 * 24 * 3600;
+/** How long DynamoDB keeps a record it is told to expire: anything about an upload is kept at most this much longer. */
+const MAX_UPLOAD_TTL_SECONDS = 365 * 24 * 3600;
 /** SigV4 presigned URLs live at most seven days. */
 const MAX_URL_TTL_SECONDS = 7 * 24 * 3600;
 
@@ -80,7 +92,13 @@ export const loadConfig = (env: Env = process.env): VaultConfig => ({
   urlTtlSeconds: positiveInteger(env, 'CAMVAULT_URL_TTL_SECONDS', MAX_URL_TTL_SECONDS) ?? 900,
   lockTtlSeconds: positiveInteger(env, 'CAMVAULT_LOCK_TTL_SECONDS', Number.MAX_SAFE_INTEGER),
   maxUploadBytes:
-    positiveInteger(env, 'CAMVAULT_MAX_UPLOAD_BYTES', MAX_SINGLE_PUT_BYTES) ?? MAX_SINGLE_PUT_BYTES,
+    positiveInteger(env, 'CAMVAULT_MAX_UPLOAD_BYTES', MAX_OBJECT_BYTES) ?? DEFAULT_MAX_UPLOAD_BYTES,
+  // A single PUT is what an upload at or under the threshold is: it cannot be over S3's limit for one.
+  multipartThresholdBytes:
+    positiveInteger(env, 'CAMVAULT_MULTIPART_THRESHOLD_BYTES', MAX_SINGLE_PUT_BYTES) ??
+    DEFAULT_MULTIPART_THRESHOLD_BYTES,
+  uploadTtlSeconds:
+    positiveInteger(env, 'CAMVAULT_UPLOAD_TTL_SECONDS', MAX_UPLOAD_TTL_SECONDS) ?? DEFAULT_UPLOAD_TTL_SECONDS,
   defaultRole: defaultRole(env),
   releaseFourEyes: flag(env, 'CAMVAULT_RELEASE_FOUR_EYES'),
   emailNotifications: flag(env, 'CAMVAULT_EMAIL_NOTIFICATIONS'),

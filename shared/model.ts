@@ -86,7 +86,8 @@ export interface Version {
   releases: Release[];
 }
 
-export interface Upload {
+/** A staged upload sent in one PUT to `url` (v1's only kind). `expiresAt`: when the URL expires. */
+export interface SingleUpload {
   uploadId: string;
   name: string;
   method: 'PUT';
@@ -95,6 +96,45 @@ export interface Upload {
   sizeBytes: number;
   sha256: string;
   expiresAt: string;
+}
+
+/** (v2) A staged upload sent in parts, each to a URL of its own; `expiresAt`: until when it can be resumed and checked in. */
+export interface MultipartUpload {
+  uploadId: string;
+  name: string;
+  method: 'MULTIPART';
+  url: null;
+  headers: Record<string, never>;
+  sizeBytes: number;
+  sha256: string;
+  expiresAt: string;
+  /** Every part but the last has exactly this size; the last has the rest. */
+  partSizeBytes: number;
+  partCount: number;
+}
+
+export type Upload = SingleUpload | MultipartUpload;
+
+/** (v2) A part of an upload as its client declared it. */
+export interface Part {
+  partNumber: number;
+  offset: number;
+  sizeBytes: number;
+  sha256: string;
+}
+
+/** (v2) Where to PUT one part: `headers` exactly as given, plus the content-length of the part. */
+export interface PartUrl {
+  partNumber: number;
+  url: string;
+  headers: Record<string, string>;
+  expiresAt: string;
+}
+
+/** (v2) `GET /uploads/{uploadId}`: the upload, and the parts storage already holds. */
+export interface UploadStatus {
+  upload: Upload;
+  receivedParts: Part[];
 }
 
 export interface Download {

@@ -4,6 +4,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { EmulatorEndpoints } from '#infra/local/local-vault';
+import type { Upload } from '#shared/model';
 import { parseFolderPrefix } from '#shared/names';
 import { AwsCallCounter, type CallCounts, describeCalls, totalCalls } from '../lib/aws-call-counter';
 import { caller, createBenchVault, fileName } from '../lib/environment';
@@ -62,8 +63,9 @@ export const awsCalls = async (endpoints: EmulatorEndpoints): Promise<CallsRow[]
       note,
     });
   };
-  const put = async (url: string, headers: Record<string, string>, bytes: Buffer) => {
-    const response = await fetch(url, { method: 'PUT', headers, body: bytes });
+  const put = async (upload: Upload, bytes: Buffer) => {
+    if (upload.method !== 'PUT') throw new Error('a small upload is one PUT');
+    const response = await fetch(upload.url, { method: 'PUT', headers: upload.headers, body: bytes });
     if (response.status !== 200)
       throw new Error(`PUT to storage: ${response.status} ${await response.text()}`);
   };
@@ -82,7 +84,7 @@ export const awsCalls = async (endpoints: EmulatorEndpoints): Promise<CallsRow[]
       null,
       'GetItem finds no file; PutItem records the upload',
     );
-    await put(stagedNew.result.url, stagedNew.result.headers, first);
+    await put(stagedNew.result, first);
     await bench.vault.checkins.checkIn(owner, name, {
       source: { uploadId: stagedNew.result.uploadId },
       message: 'v1',
@@ -110,7 +112,7 @@ export const awsCalls = async (endpoints: EmulatorEndpoints): Promise<CallsRow[]
       bench.vault.checkins.stage(owner, name, second.length, sha256(second)),
     );
     record('upload staging, under the lock', staged.counts, null, 'the PUT URL is presigned locally');
-    await put(staged.result.url, staged.result.headers, second);
+    await put(staged.result, second);
     const checkedIn = await counter.measure(() =>
       bench.vault.checkins.checkIn(owner, name, {
         source: { uploadId: staged.result.uploadId },
@@ -136,7 +138,7 @@ export const awsCalls = async (endpoints: EmulatorEndpoints): Promise<CallsRow[]
     await bench.vault.locks.checkout(owner, name, 'again');
     const third = newBytes();
     const stagedAws = await bench.vault.checkins.stage(owner, name, third.length, sha256(third));
-    await put(stagedAws.url, stagedAws.headers, third);
+    await put(stagedAws, third);
     reportChecksum = true;
     const checkedInAws = await counter.measure(() =>
       bench.vault.checkins.checkIn(owner, name, {

@@ -117,6 +117,11 @@ export const measureBundles = (options: { loadRuns: number }): BundleReport[] =>
         backgroundFunctions.sendMailDigests.entry,
         stack.mailDigests?.send,
       ],
+      [
+        backgroundFunctions.verifyStagedParts.id,
+        backgroundFunctions.verifyStagedParts.entry,
+        stack.uploadVerifier.verify,
+      ],
     ];
     return handlers.map(([handler, entry, fn]) => {
       const asset = (fn?.function.node.defaultChild as CfnFunction | undefined)?.getMetadata(

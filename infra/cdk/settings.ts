@@ -6,9 +6,13 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
   ConfigError,
+  DEFAULT_MAX_UPLOAD_BYTES,
+  DEFAULT_MULTIPART_THRESHOLD_BYTES,
   DEFAULT_ROLES,
+  DEFAULT_UPLOAD_TTL_SECONDS,
   type DefaultRole,
   loadConfig,
+  MAX_OBJECT_BYTES,
   MAX_SINGLE_PUT_BYTES,
   parseExtensions,
 } from '#shared/config';
@@ -27,6 +31,10 @@ export interface VaultSettings {
   /** Null: locks never expire. */
   lockTtlSeconds: number | null;
   maxUploadBytes: number;
+  /** Uploads above this size are multipart. */
+  multipartThresholdBytes: number;
+  /** How long a staged (or half-sent) upload can still be resumed and checked in. */
+  uploadTtlSeconds: number;
   /** Users created in the `admins` group at deploy time; Cognito e-mails each a temporary password. */
   adminEmails: string[];
   logLevel: LogLevel;
@@ -58,7 +66,11 @@ export const SETTING_KEYS = {
   extensions: 'allowed file extensions, comma-separated (default .mcam)',
   urlTtlSeconds: 'presigned URL lifetime in seconds, 1–604800 (default 900)',
   lockTtlSeconds: 'lock lifetime in seconds (default: locks never expire)',
-  maxUploadBytes: 'largest upload in bytes, up to 5 GiB (default 5368709120)',
+  maxUploadBytes: 'largest upload in bytes, up to 5 TiB (default 53687091200, 50 GiB)',
+  multipartThresholdBytes:
+    'uploads above this many bytes are multipart, up to 5 GiB (default 104857600, 100 MiB)',
+  uploadTtlSeconds:
+    'seconds a staged or half-sent upload can still be resumed and checked in (default 604800, 7 days)',
   adminEmails: 'e-mail addresses of admin users to create, comma-separated (default none)',
   logLevel: `function log level, one of ${LOG_LEVELS.join(', ')} (default INFO)`,
   logRetentionDays: 'days CloudWatch keeps function and access logs (default 90)',
@@ -227,7 +239,10 @@ export const readSettings = (read: ReadContext): VaultSettings => {
     extensions,
     urlTtlSeconds: integer(read, 'urlTtlSeconds', 1, 7 * 24 * 3600) ?? 900,
     lockTtlSeconds: integer(read, 'lockTtlSeconds', 1, Number.MAX_SAFE_INTEGER) ?? null,
-    maxUploadBytes: integer(read, 'maxUploadBytes', 1, MAX_SINGLE_PUT_BYTES) ?? MAX_SINGLE_PUT_BYTES,
+    maxUploadBytes: integer(read, 'maxUploadBytes', 1, MAX_OBJECT_BYTES) ?? DEFAULT_MAX_UPLOAD_BYTES,
+    multipartThresholdBytes:
+      integer(read, 'multipartThresholdBytes', 1, MAX_SINGLE_PUT_BYTES) ?? DEFAULT_MULTIPART_THRESHOLD_BYTES,
+    uploadTtlSeconds: integer(read, 'uploadTtlSeconds', 1, 365 * 24 * 3600) ?? DEFAULT_UPLOAD_TTL_SECONDS,
     adminEmails,
     logLevel: logLevel as LogLevel,
     logRetention,
@@ -260,6 +275,8 @@ export const vaultEnvironment = (
   CAMVAULT_EXTENSIONS: settings.extensions.join(','),
   CAMVAULT_URL_TTL_SECONDS: String(settings.urlTtlSeconds),
   CAMVAULT_MAX_UPLOAD_BYTES: String(settings.maxUploadBytes),
+  CAMVAULT_MULTIPART_THRESHOLD_BYTES: String(settings.multipartThresholdBytes),
+  CAMVAULT_UPLOAD_TTL_SECONDS: String(settings.uploadTtlSeconds),
   CAMVAULT_DEFAULT_ROLE: settings.defaultRole,
   CAMVAULT_RELEASE_FOUR_EYES: String(settings.releaseFourEyes),
   // The feeds' notifier marks each notification due by mail only when the digests are deployed.

@@ -16,17 +16,20 @@ import {
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { blobKey } from '#shared/aws/s3-file-store';
+import { blobKey, STAGING_PREFIX } from '#shared/aws/s3-file-store';
 import type { LogLevel } from '#shared/logger';
 import type { IndexName, RouteDefinition, TableAction } from '../routes';
 
 type BlobAction = RouteDefinition['blobActions'][number];
+type StagingAction = NonNullable<RouteDefinition['stagingActions']>[number];
 type BucketAction = NonNullable<RouteDefinition['bucketActions']>[number];
 
 /** The newest Node.js runtime this aws-cdk-lib knows (cdk-nag's L1 checks for exactly that). */
 const RUNTIME = Runtime.NODEJS_24_X;
 /** Every S3 object the vault stores is a blob under this prefix. */
 export const BLOBS_PATTERN = blobKey('*');
+/** (v2) Every staged upload's parts are under this prefix, and nothing else is. */
+export const STAGING_PATTERN = `${STAGING_PREFIX}*`;
 
 /**
  * The SDK clients the Lambda runtime provides: it ships the AWS SDK for JavaScript v3, and ES modules
@@ -81,6 +84,8 @@ export interface VaultFunctionProps {
   timeout?: Duration;
   /** Default `bundled`. */
   sdk?: SdkSource;
+  /** Default 1024 MB. */
+  memorySize?: number;
 }
 
 export class VaultFunction extends Construct {
@@ -105,7 +110,7 @@ export class VaultFunction extends Construct {
       description: `camvault ${props.description}`,
       runtime: RUNTIME,
       architecture: Architecture.ARM_64,
-      memorySize: 1024,
+      memorySize: props.memorySize ?? 1024,
       timeout: props.timeout ?? Duration.seconds(29),
       role: this.role,
       logGroup: this.logGroup,
@@ -148,6 +153,19 @@ export class VaultFunction extends Construct {
     Validations.of(this.role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${BLOBS_PATTERN}]`,
       reason: 'Blobs are named by a SHA-256 no one knows before upload; the grant covers blobs/ only.',
+    });
+  }
+
+  /** (v2) Object actions on staged uploads (`uploads/*`) and nothing else in the bucket. */
+  bindStaging(bucket: IBucket, actions: readonly StagingAction[]): void {
+    if (actions.length === 0) return;
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: [...actions], resources: [bucket.arnForObjects(STAGING_PATTERN)] }),
+    );
+    const bucketId = Stack.of(this).getLogicalId(bucket.node.defaultChild as CfnElement);
+    Validations.of(this.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${STAGING_PATTERN}]`,
+      reason: 'Staged parts are named by upload ids issued at run time; the grant covers uploads/ only.',
     });
   }
 

@@ -15,6 +15,7 @@ import { VaultIdentity } from './vault-identity';
 import { VaultMailDigests } from './vault-mail-digests';
 import { VaultNotifications } from './vault-notifications';
 import { VaultStorage } from './vault-storage';
+import { VaultUploadVerifier } from './vault-upload-verifier';
 import { type GivenWebSettings, VaultWebHosting, webEndpoints } from './web-hosting';
 
 /** What the migration does to the table: scan it, read and query, copy, delete, and transact. */
@@ -44,6 +45,7 @@ export class VaultStack extends Stack {
   readonly notifications: VaultNotifications;
   /** Null unless the `mailFrom` setting is given. */
   readonly mailDigests: VaultMailDigests | null;
+  readonly uploadVerifier: VaultUploadVerifier;
   readonly web: VaultWebHosting;
   /** The route handlers, by route id. */
   readonly functions = new Map<string, VaultFunction>();
@@ -61,7 +63,10 @@ export class VaultStack extends Stack {
       Lazy.string({ produce: () => this.web.origin }),
     );
 
-    this.storage = new VaultStorage(this, 'Storage', { webOrigin: web.webOrigin });
+    this.storage = new VaultStorage(this, 'Storage', {
+      webOrigin: web.webOrigin,
+      uploadTtlSeconds: settings.uploadTtlSeconds,
+    });
     const { table, bucket } = this.storage;
 
     this.identity = new VaultIdentity(this, 'Identity', {
@@ -124,11 +129,21 @@ export class VaultStack extends Stack {
       });
       handler.bindTable(table, route.tableActions, route.queryIndexes ?? []);
       handler.bindBlobs(bucket, route.blobActions);
+      handler.bindStaging(bucket, route.stagingActions ?? []);
       handler.bindBucket(bucket, route.bucketActions ?? []);
       this.http.addRoute(route, handler.function);
       this.functions.set(route.id, handler);
       migration.executeBefore(handler);
     }
+
+    this.uploadVerifier = new VaultUploadVerifier(this, 'UploadVerifier', {
+      table,
+      bucket,
+      root: REPOSITORY_ROOT,
+      vaultEnvironment: environment,
+      logLevel: settings.logLevel,
+      logRetention: settings.logRetention,
+    });
 
     this.notifications = new VaultNotifications(this, 'Notifications', {
       table,

@@ -8,6 +8,7 @@ import {
   BlockPublicAccess,
   Bucket,
   BucketEncryption,
+  type CfnBucket,
   HttpMethods,
   ObjectOwnership,
 } from 'aws-cdk-lib/aws-s3';
@@ -17,7 +18,13 @@ import { TABLE_INDEXES, tableSchema } from '#shared/aws/dynamodb/table-schema';
 export interface VaultStorageProps {
   /** The browser origin that may GET and PUT blobs through presigned URLs. */
   webOrigin: string;
+  /** How long an upload can be resumed: its staged parts, and its blob's assembly, must outlive that. */
+  uploadTtlSeconds: number;
 }
+
+/** Days after which storage itself drops what an upload staged, if the sweeper has not yet: past the upload's end. */
+export const stagedUploadDays = (uploadTtlSeconds: number): number =>
+  Math.ceil(uploadTtlSeconds / 86_400) + 1;
 
 /** Days a replaced or deleted blob's bytes stay recoverable. */
 export const NONCURRENT_VERSION_DAYS = 30;
@@ -98,7 +105,18 @@ export class VaultStorage extends Construct {
         },
       ],
       lifecycleRules: [
-        { id: 'abort-incomplete-multipart-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
+        // A multipart upload's blob is put together while its parts arrive, for as long as it can be resumed.
+        {
+          id: 'abort-incomplete-multipart-uploads',
+          abortIncompleteMultipartUploadAfter: Duration.days(stagedUploadDays(props.uploadTtlSeconds)),
+        },
+        // What an abandoned or expired upload staged is gone a day after it could last be checked in.
+        {
+          id: 'expire-staged-uploads',
+          prefix: 'uploads/',
+          expiration: Duration.days(stagedUploadDays(props.uploadTtlSeconds)),
+          noncurrentVersionExpiration: Duration.days(1),
+        },
         {
           id: 'expire-noncurrent-versions',
           noncurrentVersionExpiration: Duration.days(NONCURRENT_VERSION_DAYS),
@@ -107,5 +125,10 @@ export class VaultStorage extends Construct {
         { id: 'remove-expired-delete-markers', expiredObjectDeleteMarker: true },
       ],
     });
+    // (v2) Object-created events go to EventBridge, where the verifier of staged parts picks them up.
+    // Set on the CloudFormation bucket itself: CDK's own way adds a custom-resource function to do it.
+    (this.bucket.node.defaultChild as CfnBucket).notificationConfiguration = {
+      eventBridgeConfiguration: { eventBridgeEnabled: true },
+    };
   }
 }

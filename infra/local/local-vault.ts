@@ -1,6 +1,7 @@
 /** Wires the emulators, the table and bucket, and the route handlers into one local vault. */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
+import { signBucketPathsLikeTheEmulator } from '#shared/aws/clients/s3';
 import type { MigrationReport } from '#shared/aws/dynamodb/migrate-v1';
 import { backgroundFunctions, routes } from '../routes';
 import {
@@ -37,21 +38,25 @@ export const emulatorEnvironment = (endpoints: EmulatorEndpoints): Record<string
   CAMVAULT_UNSIGNABLE_FILENAME_CHARACTERS: "!'()*",
 });
 
-export const emulatorClients = (endpoints: EmulatorEndpoints) => ({
-  dynamodb: new DynamoDBClient({
-    endpoint: endpoints.dynamodb,
-    region: REGION,
-    credentials: EMULATOR_CREDENTIALS,
-  }),
-  s3: new S3Client({
+export const emulatorClients = (endpoints: EmulatorEndpoints) => {
+  const s3 = new S3Client({
     endpoint: endpoints.s3,
     region: REGION,
     credentials: EMULATOR_CREDENTIALS,
     forcePathStyle: true,
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
-  }),
-});
+  });
+  signBucketPathsLikeTheEmulator(s3);
+  return {
+    dynamodb: new DynamoDBClient({
+      endpoint: endpoints.dynamodb,
+      region: REGION,
+      credentials: EMULATOR_CREDENTIALS,
+    }),
+    s3,
+  };
+};
 
 /** DynamoDB Local, s3rver and fauxqs, started together; if one fails, those started are stopped. */
 export const startEmulators = async (options: {

@@ -16,6 +16,7 @@ import {
   PutBucketCorsCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { signBucketPathsLikeTheEmulator } from '#shared/aws/clients/s3';
 import { TABLE_INDEXES, tableSchema } from '#shared/aws/dynamodb/table-schema';
 
 const indexOf = (definition: (typeof TABLE_INDEXES)[number]): GlobalSecondaryIndex => ({
@@ -77,18 +78,6 @@ const addMissingIndexes = async (dynamodb: DynamoDBClient, table: string): Promi
   }
 };
 
-/** s3rver signs bucket-level paths without the trailing slash the SDK sends. */
-const stripBucketSlash = (s3: S3Client): void => {
-  s3.middlewareStack.add(
-    (next) => async (args) => {
-      const request = args.request as { path?: string };
-      if (request.path && /^\/[^/]+\/$/.test(request.path)) request.path = request.path.slice(0, -1);
-      return next(args);
-    },
-    { step: 'build', name: 'stripBucketSlash' },
-  );
-};
-
 /**
  * The web page PUTs and GETs blobs straight from the emulator, another origin than the page's: the
  * bucket's CORS lets a page on this machine (any port) do what the stack lets the web origin do on AWS.
@@ -115,13 +104,9 @@ const createBucket = async (s3: S3Client, bucket: string): Promise<void> => {
 };
 
 export const ensureBucket = async (s3: S3Client, bucket: string): Promise<void> => {
-  stripBucketSlash(s3);
-  try {
-    await createBucket(s3, bucket);
-    await s3.send(
-      new PutBucketCorsCommand({ Bucket: bucket, CORSConfiguration: { CORSRules: [LOCAL_BROWSER_CORS] } }),
-    );
-  } finally {
-    s3.middlewareStack.remove('stripBucketSlash');
-  }
+  signBucketPathsLikeTheEmulator(s3);
+  await createBucket(s3, bucket);
+  await s3.send(
+    new PutBucketCorsCommand({ Bucket: bucket, CORSConfiguration: { CORSRules: [LOCAL_BROWSER_CORS] } }),
+  );
 };

@@ -2,18 +2,8 @@
  * Staging bytes and checking them in: a new version (from an upload, or an earlier version's bytes for
  * a revert) and the lock's release, committed together; or a release alone when nothing changed.
  */
-import { createHash } from 'node:crypto';
-import { pipeline } from 'node:stream/promises';
-import {
-  alreadyExists,
-  badRequest,
-  locked,
-  lockLost,
-  notFound,
-  notLocked,
-  payloadTooLarge,
-  preconditionFailed,
-} from '../errors';
+import { alreadyExists, badRequest, locked, lockLost, notFound, notLocked, payloadTooLarge } from '../errors';
+import { logger } from '../logger';
 import type { Caller, Upload, VaultFile, Version } from '../model';
 import { type FileName, requirePortable } from '../names';
 import { type CoreContext, MAX_ATTEMPTS, newLock, secondsLater } from './context';
@@ -31,10 +21,10 @@ import {
 import { callersLock } from './locks';
 import type { AuditRecord, FileRecord, LockRecord, UploadRecord, VersionRecord } from './records';
 import { noSuchFile } from './refusals';
+import { StagedBytes } from './staged-bytes';
+import { planUpload } from './upload-plan';
+import { uploadRecordTtl, uploadView, urlSeconds } from './uploads';
 import { activeLock, fileView, lockView, versionView } from './views';
-
-/** How long a staged upload can still be checked in after its URL expired (the bytes may have arrived just in time). */
-export const STAGED_UPLOAD_GRACE_SECONDS = 24 * 3600;
 
 /** What a check-in commits: staged bytes, an earlier version's bytes, or nothing (a release). */
 export type CheckInSource = { uploadId: string } | { fromVersion: number } | null;
@@ -48,15 +38,30 @@ export interface CheckInRequest {
 type CheckInResult = { file: VaultFile; version: Version | null };
 
 export class CheckIns {
-  constructor(private readonly context: CoreContext) {}
+  private readonly staged: StagedBytes;
 
-  async stage(caller: Caller, name: FileName, sizeBytes: number, sha256: string): Promise<Upload> {
+  constructor(private readonly context: CoreContext) {
+    this.staged = new StagedBytes(context);
+  }
+
+  /**
+   * Stages an upload: one PUT at or under the multipart threshold, else (or when `partSizeBytes` is
+   * asked) parts, each PUT to a URL of its own. Its bytes are staged under keys of this upload alone.
+   */
+  async stage(
+    caller: Caller,
+    name: FileName,
+    sizeBytes: number,
+    sha256: string,
+    partSizeBytes?: number,
+  ): Promise<Upload> {
     const { config, store, blobs } = this.context;
     if (sizeBytes > config.maxUploadBytes) {
       throw payloadTooLarge(
         `uploads are limited to ${config.maxUploadBytes} bytes; this one declares ${sizeBytes}`,
       );
     }
+    const plan = planUpload(sizeBytes, partSizeBytes, config.multipartThresholdBytes);
     const found = await store.getFileAndRules(name.key);
     const access = accessOf(this.context, caller, found.book);
     const file = found.file && sees(access, found.file) ? found.file : null;
@@ -71,7 +76,7 @@ export class CheckIns {
     const issuedAt = this.context.clock();
     const now = issuedAt.toISOString();
     const lock = file ? callersLock(file, caller, now) : null;
-    const ttl = config.urlTtlSeconds;
+    const stagedUntil = secondsLater(issuedAt, config.uploadTtlSeconds);
     const upload: UploadRecord = {
       uploadId: this.context.newId(),
       key: name.key,
@@ -82,21 +87,25 @@ export class CheckIns {
       sizeBytes,
       sha256,
       createdAt: now,
-      expiresAt: secondsLater(issuedAt, ttl),
+      expiresAt: stagedUntil,
+      stagedUntil,
       committedVersion: null,
+      ...plan,
+      stagedAtBlob: false,
+      assemblyId: plan.method === 'MULTIPART' ? await blobs.startAssembly(sha256) : null,
+      verifiedParts: 0,
+      hashState: null,
+      abandonedAt: null,
     };
-    const signed = await blobs.presignUpload(sha256, sizeBytes, ttl);
-    await store.putUpload(upload, Math.ceil(issuedAt.getTime() / 1000) + ttl + STAGED_UPLOAD_GRACE_SECONDS);
-    return {
-      uploadId: upload.uploadId,
-      name: upload.name,
-      method: 'PUT',
-      url: signed.url,
-      headers: signed.headers,
-      sizeBytes,
-      sha256,
-      expiresAt: upload.expiresAt,
-    };
+    let put = null;
+    if (plan.method === 'PUT') {
+      const seconds = urlSeconds(this.context, upload, issuedAt);
+      upload.expiresAt = secondsLater(issuedAt, seconds);
+      const signed = await blobs.presignStagedPart(upload.uploadId, 1, sha256, sizeBytes, seconds);
+      put = { ...signed, expiresAt: upload.expiresAt };
+    }
+    await store.putUpload(upload, uploadRecordTtl(upload));
+    return uploadView(upload, put);
   }
 
   async checkIn(caller: Caller, name: FileName, request: CheckInRequest): Promise<CheckInResult> {
@@ -116,11 +125,12 @@ export class CheckIns {
       const now = this.context.clock().toISOString();
       const { upload, file, book } = await this.context.store.getUploadWithFile(uploadId, name.key);
       const access = accessOf(this.context, caller, book);
-      const stagedUntil = upload && secondsLater(new Date(upload.expiresAt), STAGED_UPLOAD_GRACE_SECONDS);
-      if (!upload || upload.key !== name.key || upload.user !== caller.user || (stagedUntil ?? '') < now) {
+      if (!upload || upload.key !== name.key || upload.user !== caller.user) {
         throw notFound(`no upload ${uploadId} of yours for ${name.name}`);
       }
       if (upload.committedVersion !== null) return this.committedResult(upload, file, now);
+      if (upload.abandonedAt !== null || upload.stagedUntil < now)
+        throw notFound(`upload ${uploadId} was given up or has expired: stage the bytes again`);
       // The rules as they are now decide, not as they were when the bytes were staged.
       if (upload.lockId === null) requireCreatable(access, name, 'adding a file');
       else if (file && sees(access, file)) {
@@ -133,13 +143,16 @@ export class CheckIns {
         // The lock it was staged under ended, or the file under this name is no longer that file.
         throw lockLost(name.name);
       }
-      await this.verifyStagedBytes(upload);
+      await this.staged.place(upload);
       const result = await this.commit(caller, file, upload, request, now, {
         name: upload.name,
         sizeBytes: upload.sizeBytes,
         sha256: upload.sha256,
       });
-      if (result) return result;
+      if (result) {
+        await this.discardStaged(upload);
+        return result;
+      }
       // Lost a race: another check-in of this upload, or of this file under the same lock, committed
       // first. Reading again tells which, and the next pass answers accordingly.
       if (attempt >= MAX_ATTEMPTS) throw new Error(`check-in of ${name.key} kept racing`);
@@ -254,27 +267,17 @@ export class CheckIns {
     return { file: fileView(file, now), version: versionView(version, file.name) };
   }
 
-  /** Storage that enforced the signed checksum says so; otherwise (the emulators) the bytes are hashed here. */
-  private async verifyStagedBytes(upload: UploadRecord): Promise<void> {
-    const blob = await this.context.blobs.describeBlob(upload.sha256);
-    if (!blob)
-      throw preconditionFailed(
-        `nothing was uploaded for ${upload.name}: PUT the bytes to the upload URL first`,
-      );
-    if (blob.sizeBytes !== upload.sizeBytes) {
-      throw preconditionFailed(
-        `the upload holds ${blob.sizeBytes} bytes, not the ${upload.sizeBytes} declared`,
-      );
+  /** What the upload staged is no longer needed once its blob is committed; the sweeper removes anything left. */
+  private async discardStaged(upload: UploadRecord): Promise<void> {
+    const assembly = upload.assemblyId ? { sha256: upload.sha256, assemblyId: upload.assemblyId } : null;
+    try {
+      await this.context.blobs.discardStaged(upload.uploadId, assembly);
+    } catch (error) {
+      logger.warn('could not remove what a checked-in upload staged', {
+        uploadId: upload.uploadId,
+        error: error as Error,
+      });
     }
-    const sha256 = blob.sha256 ?? (await this.hashBlob(upload.sha256));
-    if (sha256 !== upload.sha256)
-      throw preconditionFailed('the uploaded bytes do not match the declared SHA-256');
-  }
-
-  private async hashBlob(sha256: string): Promise<string> {
-    const hash = createHash('sha256');
-    await pipeline(await this.context.blobs.readBlob(sha256), hash);
-    return hash.digest('hex');
   }
 
   /** A check-in without new bytes: the caller's lock ends, the version stays. */

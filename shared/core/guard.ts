@@ -7,7 +7,7 @@ import { forbidden } from '../errors';
 import type { Caller, Role } from '../model';
 import type { FileName } from '../names';
 import type { CoreContext } from './context';
-import { Access, type RuleBook } from './permissions';
+import { Access, type RuleBook, roleOf } from './permissions';
 import type { FileRecord } from './records';
 import { noSuchFile } from './refusals';
 
@@ -20,6 +20,11 @@ export const accessOf = (context: CoreContext, caller: Caller, book: RuleBook): 
   const access = new Access(caller, context.config.defaultRole, book);
   if (access.role === 'none') throw forbidden(NO_ROLE);
   return access;
+};
+
+/** For what concerns the caller's own things rather than a file (an upload in progress): any role will do. */
+export const requireAnyRole = (context: CoreContext, caller: Caller): void => {
+  if (roleOf(caller, context.config.defaultRole) === 'none') throw forbidden(NO_ROLE);
 };
 
 /** Access for a listing: rules at most RULES_CACHE_MS old. */

@@ -14,6 +14,7 @@ import type {
   LfsLockRecord,
   LockRecord,
   NotificationRecord,
+  PartRecord,
   ReleaseRecord,
   RequestRecord,
   TrashedRecord,
@@ -115,6 +116,22 @@ export interface NewVersion {
 
 export type NewVersionResult = Committed | { committed: false };
 
+/** (v2) Parts as a client declared them when it asked for their URLs. */
+export interface PartDeclaration {
+  uploadId: string;
+  parts: { partNumber: number; sha256: string }[];
+  ttlEpochSeconds: number;
+}
+
+/** (v2) One more part verified: the whole-file hash state after it, and the ETag of its copy in the assembly. */
+export interface VerifiedPart {
+  /** The upload as read, with `partNumber - 1` parts verified. */
+  upload: UploadRecord;
+  partNumber: number;
+  hashState: string;
+  copiedETag: string;
+}
+
 export interface Move {
   /** The file as read, holding the caller's lock. */
   file: FileRecord;
@@ -192,6 +209,17 @@ export interface VaultStore {
   /** Ends the lock `lockId` (undo, break, or a check-in without new bytes). */
   releaseLock(change: LockEnd): Promise<Committed | FileChanged>;
   putUpload(upload: UploadRecord, ttlEpochSeconds: number): Promise<void>;
+  getUpload(uploadId: string): Promise<UploadRecord | null>;
+  /** (v2) The declared parts among these numbers (at most 100), strongly consistent. */
+  getParts(uploadId: string, partNumbers: number[]): Promise<PartRecord[]>;
+  /** (v2) Every declared part of the upload, in part order. */
+  listParts(uploadId: string): Promise<PartRecord[]>;
+  /** (v2) Sets the declared SHA-256 of these parts (at most 100), all or none. */
+  declareParts(declaration: PartDeclaration): Promise<void>;
+  /** (v2) Moves the verified prefix on by one part, if nobody else did and the upload is still open. */
+  recordVerifiedPart(change: VerifiedPart): Promise<boolean>;
+  /** (v2) Marks the upload given up by its stager, if it is still open; false if it was not. */
+  abandonUpload(upload: UploadRecord, now: string): Promise<boolean>;
   /** The upload, the file under `key` and the folder rules, read together and strongly consistent. */
   getUploadWithFile(
     uploadId: string,
@@ -278,12 +306,55 @@ export interface StoredBlob {
   sha256: string | null;
 }
 
+/** (v2) A staged part as storage holds it. */
+export interface StoredPart {
+  sizeBytes: number;
+  /** The SHA-256 storage verified on write (hex), when it reports one (AWS does, the emulator not). */
+  sha256: string | null;
+  /** Names these exact bytes: a copy made with it is refused if the part changed since. */
+  etag: string;
+}
+
+export interface PresignedPut {
+  url: string;
+  headers: Record<string, string>;
+}
+
+/**
+ * Blobs (`blobs/<sha256>`) hold committed content and nothing else: an upload's bytes are staged under
+ * keys of that upload alone, and only bytes the vault verified are copied or put together into a blob.
+ */
 export interface FileStore {
-  presignUpload(
+  /** A PUT of one staged part (a single PUT is part 1 of 1), its signature binding its length and SHA-256. */
+  presignStagedPart(
+    uploadId: string,
+    partNumber: number,
     sha256: string,
     sizeBytes: number,
     expiresInSeconds: number,
-  ): Promise<{ url: string; headers: Record<string, string> }>;
+  ): Promise<PresignedPut>;
+  describeStagedPart(uploadId: string, partNumber: number): Promise<StoredPart | null>;
+  /** The bytes of a staged part, with the ETag that names them; null when storage has none. */
+  readStagedPart(uploadId: string, partNumber: number): Promise<{ body: Readable; etag: string } | null>;
+  /** The staged parts storage holds, by number, with their sizes. */
+  listStagedParts(uploadId: string): Promise<{ partNumber: number; sizeBytes: number }[]>;
+  /** Removes what was staged for the upload (parts, and an assembly not completed). */
+  discardStaged(uploadId: string, assembly: { sha256: string; assemblyId: string } | null): Promise<void>;
+  /** Copies a staged single PUT into its blob, if it is still the bytes named by `etag`; false if not. */
+  placeStagedPut(uploadId: string, sha256: string, etag: string): Promise<boolean>;
+  /** (v2) Starts putting a blob together from verified parts; nothing shows under the blob until it completes. */
+  startAssembly(sha256: string): Promise<string>;
+  /** Copies a staged part into the assembly, if it is still the bytes named by `etag`; the copy's ETag, or null. */
+  copyIntoAssembly(
+    assembly: { sha256: string; assemblyId: string },
+    uploadId: string,
+    partNumber: number,
+    etag: string,
+  ): Promise<string | null>;
+  completeAssembly(
+    assembly: { sha256: string; assemblyId: string },
+    parts: { partNumber: number; etag: string }[],
+  ): Promise<void>;
   presignDownload(sha256: string, fileName: string, expiresInSeconds: number): Promise<string>;
   describeBlob(sha256: string): Promise<StoredBlob | null>;
   readBlob(sha256: string): Promise<Readable>;

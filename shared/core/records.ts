@@ -81,9 +81,35 @@ export interface UploadRecord {
   sizeBytes: number;
   sha256: string;
   createdAt: string;
+  /** A single PUT's: when its URL expires. A multipart upload's: `stagedUntil`. */
   expiresAt: string;
+  /** (v2) Until when it can be resumed and checked in (`CAMVAULT_UPLOAD_TTL_SECONDS` after staging). */
+  stagedUntil: string;
   /** The version this upload became, once committed: what a retried check-in returns. */
   committedVersion: number | null;
+  /** (v2) One PUT (part 1 of 1), or parts sent one by one. */
+  method: 'PUT' | 'MULTIPART';
+  /** Staged by a vault before staging keys: its single PUT went straight to its blob, and is verified there. */
+  stagedAtBlob: boolean;
+  /** Every part but the last has this size (a single PUT: `sizeBytes`). */
+  partSizeBytes: number;
+  partCount: number;
+  /** The storage's multipart upload that puts the verified parts together; null for a single PUT. */
+  assemblyId: string | null;
+  /** How many leading parts are verified (each against its declared SHA-256) and copied into the assembly. */
+  verifiedParts: number;
+  /** The whole-file SHA-256 so far, over the verified parts, as a resumable state (base64); null before any. */
+  hashState: string | null;
+  /** When its stager gave it up (`DELETE /uploads/{uploadId}`). */
+  abandonedAt: string | null;
+}
+
+/** (v2) A part as its client declared it when asking for its URL; `copiedETag` once it is verified and copied. */
+export interface PartRecord {
+  uploadId: string;
+  partNumber: number;
+  sha256: string;
+  copiedETag: string | null;
 }
 
 /** A deleted file: everything it was (without a lock), until it is restored. */

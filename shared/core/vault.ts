@@ -17,6 +17,8 @@ import type { FileStore, NoticeStore, VaultStore } from './ports';
 import { Releases } from './releases';
 import { Requests } from './requests';
 import { Rules } from './rules';
+import { StagedBytes } from './staged-bytes';
+import { Uploads } from './uploads';
 import { Watches } from './watches';
 
 export interface VaultDependencies {
@@ -33,6 +35,10 @@ export class Vault {
   readonly files: Files;
   readonly locks: Locks;
   readonly checkins: CheckIns;
+  /** (v2) Uploads in progress: part URLs, what storage holds, giving one up. */
+  readonly uploads: Uploads;
+  /** (v2) Verifying staged parts ahead of the check-in: run off storage's events, never by a route. */
+  readonly stagedBytes: StagedBytes;
   readonly lifecycle: Lifecycle;
   readonly audit: Audit;
   readonly releases: Releases;
@@ -59,6 +65,8 @@ export class Vault {
     this.files = new Files(context);
     this.locks = new Locks(context);
     this.checkins = new CheckIns(context);
+    this.uploads = new Uploads(context);
+    this.stagedBytes = new StagedBytes(context);
     this.lifecycle = new Lifecycle(context);
     this.audit = new Audit(context);
     this.releases = new Releases(context);

@@ -65,6 +65,13 @@ export const parsePathFileId = (event: APIGatewayProxyEventV2): string => {
   return raw;
 };
 
+/** The `{uploadId}` path parameter: an upload id's form (a lowercase UUID), or 400; an unknown one is the core's 404. */
+export const parsePathUploadId = (event: APIGatewayProxyEventV2): string => {
+  const raw = event.pathParameters?.uploadId ?? '';
+  if (!FILE_ID.test(raw)) throw badRequest('uploadId must be an upload id as POST /uploads gives it');
+  return raw;
+};
+
 /** A watch's id as the vault issues it (22 base64url characters); an unknown one is the core's 404. */
 const WATCH_ID = /^[A-Za-z0-9_-]{22}$/;
 
@@ -147,6 +154,16 @@ export const fields = {
   sizeBytes: z.number().check(
     z.refine(Number.isInteger, 'must be an integer'),
     z.refine((size) => size >= 0, 'must be at least 0'),
+  ),
+  /** (v2) Storage's limits for a part size are the core's 400. */
+  partSizeBytes: z.number().check(
+    z.refine(Number.isInteger, 'must be an integer'),
+    z.refine((size) => size >= 1, 'must be at least 1'),
+  ),
+  /** (v2) Storage numbers parts 1 to 10,000. */
+  partNumber: z.number().check(
+    z.refine(Number.isInteger, 'must be an integer'),
+    z.refine((number) => number >= 1 && number <= 10_000, 'must be from 1 to 10000'),
   ),
 };
 

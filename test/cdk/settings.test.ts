@@ -5,7 +5,7 @@ import { readSettings, SettingsError, vaultEnvironment } from '../../infra/cdk/s
 
 const settingsFrom = (context: Record<string, unknown>) => readSettings((key) => context[key]);
 
-test('defaults: a local web origin, .mcam, 15-minute URLs, locks that never expire, 5 GiB uploads, no notification subscribers', () => {
+test('defaults: a local web origin, .mcam, 15-minute URLs, locks that never expire, 50 GiB uploads (multipart above 100 MiB, resumable for 7 days), no notification subscribers', () => {
   expect(settingsFrom({})).toEqual({
     stackName: 'Camvault',
     webOrigin: 'http://localhost:3000',
@@ -14,7 +14,9 @@ test('defaults: a local web origin, .mcam, 15-minute URLs, locks that never expi
     extensions: ['.mcam'],
     urlTtlSeconds: 900,
     lockTtlSeconds: null,
-    maxUploadBytes: 5 * 1024 ** 3,
+    maxUploadBytes: 50 * 1024 ** 3,
+    multipartThresholdBytes: 100 * 1024 ** 2,
+    uploadTtlSeconds: 7 * 24 * 3600,
     adminEmails: [],
     logLevel: 'INFO',
     logRetention: RetentionDays.THREE_MONTHS,
@@ -86,7 +88,9 @@ test.each([
   ['urlTtlSeconds', '0', /1 to 604800/],
   ['urlTtlSeconds', 604_801, /1 to 604800/],
   ['lockTtlSeconds', '1.5', /integer/],
-  ['maxUploadBytes', String(5 * 1024 ** 3 + 1), /integer/],
+  ['maxUploadBytes', String(5 * 1024 ** 4 + 1), /integer/],
+  ['multipartThresholdBytes', String(5 * 1024 ** 3 + 1), /integer/],
+  ['uploadTtlSeconds', '0', /integer/],
   ['adminEmails', 'not-an-address', /e-mail/],
   ['notifyEmails', 'team@example.com,team', /e-mail/],
   ['notifyEmails', 42, /list of strings/],
@@ -119,7 +123,9 @@ test('the functions’ environment carries the role and release settings, and le
     CAMVAULT_BUCKET: 'bucket',
     CAMVAULT_EXTENSIONS: '.mcam',
     CAMVAULT_URL_TTL_SECONDS: '900',
-    CAMVAULT_MAX_UPLOAD_BYTES: String(5 * 1024 ** 3),
+    CAMVAULT_MAX_UPLOAD_BYTES: String(50 * 1024 ** 3),
+    CAMVAULT_MULTIPART_THRESHOLD_BYTES: String(100 * 1024 ** 2),
+    CAMVAULT_UPLOAD_TTL_SECONDS: String(7 * 24 * 3600),
     CAMVAULT_DEFAULT_ROLE: 'programmers',
     CAMVAULT_RELEASE_FOUR_EYES: 'false',
     CAMVAULT_EMAIL_NOTIFICATIONS: 'false',

@@ -56,6 +56,9 @@ const handler = (routeId: string) => {
   if (!found) throw new Error(`no function for route ${routeId}`);
   return found;
 };
+const resourceOf = (construct: IConstruct): Resource =>
+  template.toJSON().Resources[idOf(construct)] as Resource;
+const bucketProperties = (): Resource => resourceOf(stack.storage.bucket);
 const functionResource = (routeId: string): Resource =>
   template.toJSON().Resources[idOf(handler(routeId).function)] as Resource;
 
@@ -243,6 +246,7 @@ describe('least privilege', () => {
           (route.queryIndexes ?? []).map((index) => arnPlus(table, `/index/${index}`)),
         ),
         ...allow(route.blobActions, [arnPlus(bucket, '/blobs/*')]),
+        ...allow(route.stagingActions ?? [], [arnPlus(bucket, '/uploads/*')]),
         ...allow(route.bucketActions ?? [], [arnOf(bucket)]),
       ].sort();
       expect(permissionsOf(idOf(fn.role))).toEqual(expected);
@@ -301,24 +305,26 @@ describe('least privilege', () => {
     }
   });
 
-  test('read routes are granted no write', () => {
+  test('read routes are granted no write (GetUpload signs a staged single PUT afresh: its own upload key only)', () => {
     const writes = /^(dynamodb:(Put|Update|Delete|BatchWrite)|s3:(Put|Delete))/;
     for (const route of routes.filter((r) => r.method === 'GET')) {
-      const granted = permissionsOf(idOf(handler(route.id).role)).map((line) => line.split(' ')[1]);
-      expect({ route: route.id, writes: granted.filter((action) => action && writes.test(action)) }).toEqual({
-        route: route.id,
-        writes: [],
+      const granted = permissionsOf(idOf(handler(route.id).role)).filter((line) => {
+        const [, action, resource] = line.split(' ');
+        return (
+          action && writes.test(action) && !(route.id === 'GetUpload' && resource?.includes('/uploads/*'))
+        );
       });
+      expect({ route: route.id, writes: granted }).toEqual({ route: route.id, writes: [] });
     }
   });
 
-  test('only check-in may list the bucket (HeadObject then tells a missing blob, 404, from a forbidden one, 403)', () => {
+  test('only the routes that HEAD or list staged parts or blobs may list the bucket (HeadObject then tells a missing object, 404, from a forbidden one, 403)', () => {
     const listing = routes
       .filter((route) =>
         permissionsOf(idOf(handler(route.id).role)).some((line) => line.includes(' s3:ListBucket ')),
       )
       .map((route) => route.id);
-    expect(listing).toEqual(['Checkin']);
+    expect(listing.sort()).toEqual(['AbandonUpload', 'Checkin', 'GetUpload', 'UploadParts']);
     expect(
       permissionsOf(idOf(handler('Checkin').role)).filter((line) => line.includes(' s3:ListBucket ')),
     ).toEqual(allow(['s3:ListBucket'], [arnOf(stack.storage.bucket)]));
@@ -402,6 +408,8 @@ describe('the functions', () => {
         urlTtlSeconds: 600,
         lockTtlSeconds: 86_400,
         maxUploadBytes: 1_073_741_824,
+        multipartThresholdBytes: 100 * 1024 ** 2,
+        uploadTtlSeconds: 7 * 24 * 3600,
         defaultRole: 'operators',
         releaseFourEyes: true,
         // No mailFrom in this stack: no digests, so nothing is marked due by mail.
@@ -461,8 +469,6 @@ describe('the table', () => {
 });
 
 describe('the blob bucket', () => {
-  const bucketProperties = () => template.toJSON().Resources[idOf(stack.storage.bucket)] as Resource;
-
   test('private, encrypted, versioned, logged, retained, with no fixed name', () => {
     expect(bucketProperties()).toMatchObject({
       DeletionPolicy: 'Retain',
@@ -506,15 +512,67 @@ describe('the blob bucket', () => {
     ]);
   });
 
-  test('aborts incomplete multipart uploads after a day and expires old versions after 30 days', () => {
+  test('keeps incomplete multipart uploads and staged parts a day past an upload’s 7 days, and expires old versions after 30 days', () => {
     expect(bucketProperties().Properties.LifecycleConfiguration.Rules).toEqual(
       expect.arrayContaining([
         expect.objectContaining({
-          AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+          AbortIncompleteMultipartUpload: { DaysAfterInitiation: 8 },
+          Status: 'Enabled',
+        }),
+        expect.objectContaining({
+          Prefix: 'uploads/',
+          ExpirationInDays: 8,
+          NoncurrentVersionExpiration: { NoncurrentDays: 1 },
           Status: 'Enabled',
         }),
         expect.objectContaining({ NoncurrentVersionExpiration: { NoncurrentDays: 30 }, Status: 'Enabled' }),
       ]),
+    );
+  });
+});
+
+describe('the verifier of staged parts', () => {
+  test('the bucket sends its events to EventBridge itself (no custom resource), and a rule hands staged parts’ to the verifier', () => {
+    expect(bucketProperties().Properties.NotificationConfiguration).toEqual({
+      EventBridgeConfiguration: { EventBridgeEnabled: true },
+    });
+    expect(Object.keys(template.findResources('Custom::S3BucketNotifications'))).toEqual([]);
+    const { rule, verify } = stack.uploadVerifier;
+    expect(resourceOf(rule).Properties).toMatchObject({
+      EventPattern: {
+        source: ['aws.s3'],
+        'detail-type': ['Object Created'],
+        detail: { bucket: { name: [ref(stack.storage.bucket)] }, object: { key: [{ prefix: 'uploads/' }] } },
+      },
+      State: 'ENABLED',
+      Targets: [
+        expect.objectContaining({ Arn: arnOf(verify.function), RetryPolicy: { MaximumRetryAttempts: 2 } }),
+      ],
+    });
+  });
+
+  test('runs long enough to verify parts ahead of the check-in, on a whole vCPU, with the routes’ configuration', () => {
+    const { verify } = stack.uploadVerifier;
+    const properties = resourceOf(verify.function).Properties;
+    expect(properties).toMatchObject({ Timeout: 600, MemorySize: 1769 });
+    expect(properties.Environment.Variables).toMatchObject({
+      CAMVAULT_TABLE: ref(stack.storage.table),
+      CAMVAULT_BUCKET: ref(stack.storage.bucket),
+      CAMVAULT_UPLOAD_TTL_SECONDS: String(7 * 24 * 3600),
+    });
+  });
+
+  test('may read uploads and move their verified prefix on, read staged parts and copy them into blobs, nothing more', () => {
+    const { verify } = stack.uploadVerifier;
+    const { table, bucket } = stack.storage;
+    expect(permissionsOf(idOf(verify.role))).toEqual(
+      [
+        ...allow(['logs:CreateLogStream', 'logs:PutLogEvents'], [arnOf(verify.logGroup)]),
+        ...allow(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], [arnOf(table)]),
+        ...allow(['s3:PutObject'], [arnPlus(bucket, '/blobs/*')]),
+        ...allow(['s3:GetObject'], [arnPlus(bucket, '/uploads/*')]),
+        ...allow(['s3:ListBucket'], [arnOf(bucket)]),
+      ].sort(),
     );
   });
 });
@@ -629,6 +687,7 @@ describe('the stack as a whole', () => {
         stack.notifications.webhook?.function,
         stack.migrate.function,
         stack.lfsAuthorizer.function,
+        stack.uploadVerifier.verify.function,
       ]
         .map((fn) => (fn ? idOf(fn) : 'missing'))
         .concat(

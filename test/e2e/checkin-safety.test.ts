@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { encodeName, sha256Hex, startTestServer, type TestServer } from '../support/http';
 
 let server: TestServer;
@@ -216,7 +217,9 @@ test('presigned URLs: a tampered signature or key, or an expired URL, is refused
     fetch(url, { method: 'PUT', headers, body });
 
   expect((await put(staged.url.replace(signature, flipped))).status).toBe(403);
-  expect((await put(staged.url.replace(sha256Hex(bytes), sha256Hex(Buffer.from('other'))))).status).toBe(403);
+  // Another key: the upload's second part, or another upload's.
+  expect((await put(staged.url.replace('/00001?', '/00002?'))).status).toBe(403);
+  expect((await put(staged.url.replace(staged.uploadId, randomUUID()))).status).toBe(403);
   expect((await put(staged.url, Buffer.concat([bytes, Buffer.from('!')]))).status).toBe(403);
   expect((await put(staged.url, bytes, {})).status).toBe(403);
   expect((await put(staged.url)).status).toBe(200);

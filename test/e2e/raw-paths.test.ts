@@ -6,7 +6,7 @@
 import { request } from 'node:http';
 import { parseFileName } from '#shared/names';
 import { vaultFromEnvironment } from '#shared/runtime';
-import { encodeName, sha256Hex, startTestServer, type TestServer } from '../support/http';
+import { encodeName, sha256Hex, singlePut, startTestServer, type TestServer } from '../support/http';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -127,7 +127,7 @@ describe('names Windows cannot hold', () => {
     // v1 knew no portability rule: the name as v1 saw it.
     const asV1Saw = { ...name, portabilityProblem: null };
     const upload = await vault.checkins.stage(bob, asV1Saw, bytes.length, sha256Hex(bytes));
-    const put = await fetch(upload.url, { method: 'PUT', headers: upload.headers, body: bytes });
+    const put = await fetch(singlePut(upload).url, { method: 'PUT', headers: upload.headers, body: bytes });
     expect(put.status).toBe(200);
     await vault.checkins.checkIn(bob, asV1Saw, {
       source: { uploadId: upload.uploadId },

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { Caller } from '#shared/model';
 import { parseFileName } from '#shared/names';
 import { createTestVault } from '../support/emulators';
+import { singlePut } from '../support/http';
 
 const alice: Caller = { user: 'alice', groups: [] };
 const bob: Caller = { user: 'bob', groups: [] };
@@ -19,7 +20,7 @@ beforeAll(async () => {
 const commit = async (caller: Caller, raw: string, content: string, keepLock = false) => {
   const bytes = Buffer.from(content);
   const upload = await setup.vault.checkins.stage(caller, name(raw), bytes.length, sha(bytes));
-  const put = await fetch(upload.url, { method: 'PUT', headers: upload.headers, body: bytes });
+  const put = await fetch(singlePut(upload).url, { method: 'PUT', headers: upload.headers, body: bytes });
   expect(put.status).toBe(200);
   return setup.vault.checkins.checkIn(caller, name(raw), {
     source: { uploadId: upload.uploadId },

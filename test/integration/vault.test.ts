@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { Caller } from '#shared/model';
 import { parseFileName } from '#shared/names';
 import { createTestVault } from '../support/emulators';
+import { singlePut } from '../support/http';
 
 const alice: Caller = { user: 'alice', groups: [] };
 const bob: Caller = { user: 'bob', groups: [] };
@@ -20,7 +21,7 @@ type TestVault = Awaited<ReturnType<typeof createTestVault>>;
 const addFile = async ({ vault }: TestVault, caller: Caller, raw: string, content = raw) => {
   const bytes = Buffer.from(content);
   const upload = await vault.checkins.stage(caller, name(raw), bytes.length, sha(bytes));
-  const put = await fetch(upload.url, { method: 'PUT', headers: upload.headers, body: bytes });
+  const put = await fetch(singlePut(upload).url, { method: 'PUT', headers: upload.headers, body: bytes });
   expect(put.status).toBe(200);
   return vault.checkins.checkIn(caller, name(raw), {
     source: { uploadId: upload.uploadId },
@@ -84,7 +85,7 @@ describe('with CAMVAULT_LOCK_TTL_SECONDS', () => {
     await vault.locks.checkout(alice, name('ttl-upload.mcam'), '');
     const bytes = Buffer.from('late bytes');
     const upload = await vault.checkins.stage(alice, name('ttl-upload.mcam'), bytes.length, sha(bytes));
-    await fetch(upload.url, { method: 'PUT', headers: upload.headers, body: bytes });
+    await fetch(singlePut(upload).url, { method: 'PUT', headers: upload.headers, body: bytes });
     advance(61);
     await expect(
       vault.checkins.checkIn(alice, name('ttl-upload.mcam'), {
@@ -221,7 +222,7 @@ describe('listings', () => {
       await setup.vault.locks.checkout(alice, target, '');
       const bytes = Buffer.from(`one v${i}`);
       const upload = await setup.vault.checkins.stage(alice, target, bytes.length, sha(bytes));
-      await fetch(upload.url, { method: 'PUT', headers: upload.headers, body: bytes });
+      await fetch(singlePut(upload).url, { method: 'PUT', headers: upload.headers, body: bytes });
       await setup.vault.checkins.checkIn(alice, target, {
         source: { uploadId: upload.uploadId },
         message: `v${i}`,

@@ -2,11 +2,18 @@
 import { createHash } from 'node:crypto';
 import { devToken } from '#infra/local/jwt';
 import { type ServeOptions, serveVault } from '#infra/local/local-vault';
+import type { SingleUpload, Upload } from '#shared/model';
 import { testEndpoints, uniqueResourceName } from './emulators';
 
 export const TEST_JWT_SECRET = 'test-secret-not-the-default';
 
 export const sha256Hex = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
+
+/** A small upload is one PUT: its URL and headers. */
+export const singlePut = (upload: Upload): SingleUpload => {
+  if (upload.method !== 'PUT') throw new Error(`upload ${upload.uploadId} is ${upload.method}, not one PUT`);
+  return upload;
+};
 
 /** `{name}` in a URL: each segment percent-encoded, slashes kept. */
 export const encodeName = (name: string): string => name.split('/').map(encodeURIComponent).join('/');

@@ -22,13 +22,17 @@ import type {
   LfsLock,
   Lock,
   Me,
+  MultipartUpload,
   Notification,
   NotificationReason,
+  Part,
+  PartUrl,
   Release,
   Role,
   Rule,
+  SingleUpload,
   Trashed,
-  Upload,
+  UploadStatus,
   VaultFile,
   Version,
   Watch,
@@ -83,7 +87,7 @@ const versionFields: Record<keyof Version, boolean> = {
   message: false,
   releases: false,
 };
-const uploadFields: Record<keyof Upload, boolean> = {
+const singleUploadFields: Record<keyof SingleUpload, boolean> = {
   uploadId: false,
   name: false,
   method: false,
@@ -93,6 +97,25 @@ const uploadFields: Record<keyof Upload, boolean> = {
   sha256: false,
   expiresAt: false,
 };
+const multipartUploadFields: Record<keyof MultipartUpload, boolean> = {
+  ...singleUploadFields,
+  url: true,
+  partSizeBytes: false,
+  partCount: false,
+};
+const partFields: Record<keyof Part, boolean> = {
+  partNumber: false,
+  offset: false,
+  sizeBytes: false,
+  sha256: false,
+};
+const partUrlFields: Record<keyof PartUrl, boolean> = {
+  partNumber: false,
+  url: false,
+  headers: false,
+  expiresAt: false,
+};
+const uploadStatusFields: Record<keyof UploadStatus, boolean> = { upload: false, receivedParts: false };
 const downloadFields: Record<keyof Download, boolean> = {
   url: false,
   method: false,
@@ -209,6 +232,9 @@ const queryParameters: Record<string, string[]> = {
   Download: ['version'],
   Checkout: [],
   CreateUpload: [],
+  UploadParts: [],
+  GetUpload: [],
+  AbandonUpload: [],
   Checkin: [],
   ReleaseLock: ['force', 'lfsRepo'],
   ListLocks: ['user', 'limit', 'cursor'],
@@ -240,7 +266,13 @@ const bodyFields: Record<string, { fields: string[]; required: string[] } | null
   ListVersions: null,
   Download: null,
   Checkout: { fields: ['message'], required: [] },
-  CreateUpload: { fields: ['name', 'sizeBytes', 'sha256'], required: ['name', 'sizeBytes', 'sha256'] },
+  CreateUpload: {
+    fields: ['name', 'sizeBytes', 'sha256', 'partSizeBytes'],
+    required: ['name', 'sizeBytes', 'sha256'],
+  },
+  UploadParts: { fields: ['parts'], required: ['parts'] },
+  GetUpload: null,
+  AbandonUpload: { fields: [], required: [] },
   Checkin: { fields: ['uploadId', 'fromVersion', 'message', 'keepLock'], required: [] },
   ReleaseLock: null,
   ListLocks: null,
@@ -280,6 +312,9 @@ const outcomes: Record<string, { success: number[]; errors: ErrorCode[] }> = {
   Download: { success: [200], errors: [...GUARDED, 'NOT_FOUND'] },
   Checkout: { success: [200, 201], errors: [...GUARDED, 'PAYLOAD_TOO_LARGE', 'NOT_FOUND', 'LOCKED'] },
   CreateUpload: { success: [201], errors: [...GUARDED, 'PAYLOAD_TOO_LARGE', 'NOT_LOCKED', 'LOCKED'] },
+  UploadParts: { success: [200], errors: [...GUARDED, 'PAYLOAD_TOO_LARGE', 'NOT_FOUND'] },
+  GetUpload: { success: [200], errors: [...GUARDED, 'NOT_FOUND'] },
+  AbandonUpload: { success: [200], errors: [...GUARDED, 'PAYLOAD_TOO_LARGE', 'NOT_FOUND'] },
   Checkin: {
     success: [200],
     errors: [
@@ -331,6 +366,8 @@ const configurationVariables = [
   'CAMVAULT_URL_TTL_SECONDS',
   'CAMVAULT_LOCK_TTL_SECONDS',
   'CAMVAULT_MAX_UPLOAD_BYTES',
+  'CAMVAULT_MULTIPART_THRESHOLD_BYTES',
+  'CAMVAULT_UPLOAD_TTL_SECONDS',
   'CAMVAULT_DEFAULT_ROLE',
   'CAMVAULT_RELEASE_FOUR_EYES',
   'CAMVAULT_EMAIL_NOTIFICATIONS',
@@ -524,6 +561,18 @@ describe('docs/openapi.yaml', () => {
     },
   );
 
+  test('an Upload is one of its two kinds, told apart by `method`', () => {
+    const upload = document.components.schemas.Upload as Node;
+    expect(upload.oneOf.map((branch: Node) => branch.$ref)).toEqual([
+      '#/components/schemas/SingleUpload',
+      '#/components/schemas/MultipartUpload',
+    ]);
+    expect(upload.discriminator.mapping).toEqual({
+      PUT: '#/components/schemas/SingleUpload',
+      MULTIPART: '#/components/schemas/MultipartUpload',
+    });
+  });
+
   test('documents {fileId} as the lowercase UUID the vault gives, and uses that form for every fileId', () => {
     const schema = document.components.schemas.FileId as Node;
     const pattern = new RegExp(schema.pattern);
@@ -619,7 +668,11 @@ describe('docs/openapi.yaml', () => {
     ['File', fileFields],
     ['Lock', lockFields],
     ['Version', versionFields],
-    ['Upload', uploadFields],
+    ['SingleUpload', singleUploadFields],
+    ['MultipartUpload', multipartUploadFields],
+    ['Part', partFields],
+    ['PartUrl', partUrlFields],
+    ['UploadStatus', uploadStatusFields],
     ['Download', downloadFields],
     ['Release', releaseFields],
     ['Trashed', trashedFields],

@@ -8,6 +8,7 @@ import type {
   LfsLockRecord,
   LockRecord,
   NotificationRecord,
+  PartRecord,
   ReleaseRecord,
   RequestRecord,
   TrashedRecord,
@@ -72,7 +73,12 @@ export const keys = {
   folder: (key: string): Key => ({ pk: `FOLDER#${key}`, sk: 'FOLDER' }),
   /** Every folder rule, in one item: read with a file in one round trip, changed in one transaction. */
   rules: (): Key => ({ pk: 'VAULT', sk: 'RULES' }),
-  upload: (uploadId: string): Key => ({ pk: `UPLOAD#${uploadId}`, sk: 'UPLOAD' }),
+  upload: (uploadId: string): Key => ({ pk: uploadPartition(uploadId), sk: 'UPLOAD' }),
+  /** (v2) A part of a multipart upload, as its client declared it, lives with the upload. */
+  part: (uploadId: string, partNumber: number): Key => ({
+    pk: uploadPartition(uploadId),
+    sk: `${PART_PREFIX}${String(partNumber).padStart(5, '0')}`,
+  }),
   /** (v2) A user's watches live with the user; the `byGroup` index finds them by what they watch. */
   watch: (user: string, watchId: string): Key => ({ pk: `USER#${user}`, sk: `${WATCH_PREFIX}${watchId}` }),
   /** (v2) A request belongs to the file it asks for, one per asking user. */
@@ -98,6 +104,8 @@ export const LFS_PATH_PREFIX = 'PATH#';
 export const LFS_ID_PREFIX = 'LOCKID#';
 export const lfsPartition = (repo: string): string => `LFS#${repo}`;
 
+export const PART_PREFIX = 'PART#';
+export const uploadPartition = (uploadId: string): string => `UPLOAD#${uploadId}`;
 export const WATCH_PREFIX = 'WATCH#';
 export const REQUEST_PREFIX = 'REQUEST#';
 export const NOTIFICATION_PREFIX = 'NOTE#';
@@ -319,21 +327,62 @@ export const uploadToItem = (upload: UploadRecord, ttlEpochSeconds: number): Ite
   sha256: upload.sha256,
   createdAt: upload.createdAt,
   expiresAt: upload.expiresAt,
+  stagedUntil: upload.stagedUntil,
+  method: upload.method,
+  partSizeBytes: upload.partSizeBytes,
+  partCount: upload.partCount,
+  assemblyId: upload.assemblyId,
+  verifiedParts: upload.verifiedParts,
+  hashState: upload.hashState,
   ttl: ttlEpochSeconds,
 });
 
-export const uploadFromItem = (item: Item): UploadRecord => ({
+/** v1 left uploads without the v2 attributes: each was one PUT, checkable in for a day after its URL expired. */
+const V1_STAGED_GRACE_MS = 24 * 3600 * 1000;
+
+export const uploadFromItem = (item: Item): UploadRecord => {
+  const sizeBytes = num(item, 'sizeBytes');
+  const expiresAt = str(item, 'expiresAt');
+  return {
+    uploadId: str(item, 'uploadId'),
+    key: str(item, 'nameKey'),
+    name: str(item, 'name'),
+    fileId: optionalStr(item, 'fileId'),
+    user: str(item, 'user'),
+    lockId: optionalStr(item, 'lockId'),
+    sizeBytes,
+    sha256: str(item, 'sha256'),
+    createdAt: str(item, 'createdAt'),
+    expiresAt,
+    stagedUntil:
+      optionalStr(item, 'stagedUntil') ??
+      new Date(new Date(expiresAt).getTime() + V1_STAGED_GRACE_MS).toISOString(),
+    committedVersion: item.committedVersion === undefined ? null : num(item, 'committedVersion'),
+    method: item.method === 'MULTIPART' ? 'MULTIPART' : 'PUT',
+    stagedAtBlob: item.method === undefined,
+    partSizeBytes: item.partSizeBytes === undefined ? sizeBytes : num(item, 'partSizeBytes'),
+    partCount: item.partCount === undefined ? 1 : num(item, 'partCount'),
+    assemblyId: optionalStr(item, 'assemblyId'),
+    verifiedParts: item.verifiedParts === undefined ? 0 : num(item, 'verifiedParts'),
+    hashState: optionalStr(item, 'hashState'),
+    abandonedAt: optionalStr(item, 'abandonedAt'),
+  };
+};
+
+export const partToItem = (part: PartRecord, ttlEpochSeconds: number): Item => ({
+  ...keys.part(part.uploadId, part.partNumber),
+  type: 'part',
+  uploadId: part.uploadId,
+  partNumber: part.partNumber,
+  sha256: part.sha256,
+  ttl: ttlEpochSeconds,
+});
+
+export const partFromItem = (item: Item): PartRecord => ({
   uploadId: str(item, 'uploadId'),
-  key: str(item, 'nameKey'),
-  name: str(item, 'name'),
-  fileId: optionalStr(item, 'fileId'),
-  user: str(item, 'user'),
-  lockId: optionalStr(item, 'lockId'),
-  sizeBytes: num(item, 'sizeBytes'),
+  partNumber: num(item, 'partNumber'),
   sha256: str(item, 'sha256'),
-  createdAt: str(item, 'createdAt'),
-  expiresAt: str(item, 'expiresAt'),
-  committedVersion: item.committedVersion === undefined ? null : num(item, 'committedVersion'),
+  copiedETag: optionalStr(item, 'copiedETag'),
 });
 
 export const rulesToItem = (book: RuleBook): Item => ({

@@ -3,7 +3,7 @@
  * the change itself, its audit entries and the folder counts it moves — and nowhere else.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { RuleBook } from '../../core/permissions';
 import type {
   Committed,
@@ -23,12 +23,21 @@ import type {
   NewRelease,
   NewVersion,
   NewVersionResult,
+  PartDeclaration,
   Restoration,
   RestoreResult,
   RuleChange,
   VaultStore,
+  VerifiedPart,
 } from '../../core/ports';
-import type { AuditRecord, FileRecord, FolderChange, LfsLockRecord, UploadRecord } from '../../core/records';
+import type {
+  AuditRecord,
+  FileRecord,
+  FolderChange,
+  LfsLockRecord,
+  PartRecord,
+  UploadRecord,
+} from '../../core/records';
 import { logger } from '../../logger';
 import type { Page, Rule } from '../../model';
 import {
@@ -56,7 +65,9 @@ import {
   lfsLockToItem,
   lfsPartition,
   lockToAttributes,
+  PART_PREFIX,
   parentFolderKey,
+  partFromItem,
   RELEASE_ATTRIBUTES,
   releaseToAttributes,
   rulesFromItem,
@@ -66,6 +77,7 @@ import {
   trashedFromItem,
   trashedToItem,
   uploadFromItem,
+  uploadPartition,
   uploadToItem,
   VERSION_PREFIX,
   versionFromItem,
@@ -78,6 +90,9 @@ import { tableSchema } from './table-schema';
 const LOCK_ACTIVE =
   '(attribute_exists(lockId) AND (attribute_not_exists(lockExpiresAt) OR lockExpiresAt > :now))';
 const LOCK_ABSENT = '(attribute_not_exists(lockId) OR lockExpiresAt <= :now)';
+/** An upload still open to parts and a check-in: neither committed nor given up. */
+const UPLOAD_OPEN =
+  'attribute_exists(pk) AND attribute_not_exists(committedVersion) AND attribute_not_exists(abandonedAt)';
 /** Still the file the core read, holding the lock it read. */
 const SAME_FILE_SAME_LOCK = `fileId = :fileId AND ${LOCK_ACTIVE} AND lockId = :lockId`;
 
@@ -478,7 +493,109 @@ export class DynamoDbVaultStore implements VaultStore {
     };
   }
 
+  async getUpload(uploadId: string): Promise<UploadRecord | null> {
+    const item = await this.table.get(keys.upload(uploadId));
+    return item ? uploadFromItem(item) : null;
+  }
+
+  async getParts(uploadId: string, partNumbers: number[]): Promise<PartRecord[]> {
+    if (partNumbers.length === 0) return [];
+    const items = await this.table.getTogether(partNumbers.map((number) => keys.part(uploadId, number)));
+    return items.flatMap((item) => (item ? [partFromItem(item)] : []));
+  }
+
+  async listParts(uploadId: string): Promise<PartRecord[]> {
+    const parts: PartRecord[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const { Items, LastEvaluatedKey } = await this.table.documents.send(
+        new QueryCommand({
+          TableName: this.name,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :parts)',
+          ExpressionAttributeValues: { ':pk': uploadPartition(uploadId), ':parts': PART_PREFIX },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      parts.push(...(Items ?? []).map(partFromItem));
+      start = LastEvaluatedKey;
+    } while (start);
+    return parts;
+  }
+
   // Changes: each one transaction.
+
+  async declareParts({ uploadId, parts, ttlEpochSeconds }: PartDeclaration): Promise<void> {
+    // An update, not a put: a part declared again with the SHA-256 it has keeps what its verification recorded.
+    await this.table.transact(
+      parts.map(
+        (part): TransactItem => ({
+          Update: {
+            TableName: this.name,
+            Key: keys.part(uploadId, part.partNumber),
+            UpdateExpression:
+              'SET #type = :part, uploadId = :uploadId, partNumber = :number, sha256 = :sha256, #ttl = :ttl',
+            ExpressionAttributeNames: { '#type': 'type', '#ttl': 'ttl' },
+            ExpressionAttributeValues: {
+              ':part': 'part',
+              ':uploadId': uploadId,
+              ':number': part.partNumber,
+              ':sha256': part.sha256,
+              ':ttl': ttlEpochSeconds,
+            },
+          },
+        }),
+      ),
+    );
+  }
+
+  async recordVerifiedPart({ upload, partNumber, hashState, copiedETag }: VerifiedPart): Promise<boolean> {
+    const result = await this.table.transact([
+      {
+        Update: {
+          TableName: this.name,
+          Key: keys.upload(upload.uploadId),
+          UpdateExpression: 'SET verifiedParts = :verified, hashState = :state',
+          // The parts are verified in order, each once: a verifier that lost a race stops.
+          ConditionExpression: `${UPLOAD_OPEN} AND verifiedParts = :before`,
+          ExpressionAttributeValues: {
+            ':verified': partNumber,
+            ':state': hashState,
+            ':before': partNumber - 1,
+          },
+        },
+      },
+      {
+        Update: {
+          TableName: this.name,
+          Key: keys.part(upload.uploadId, partNumber),
+          UpdateExpression: 'SET copiedETag = :etag',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':etag': copiedETag },
+        },
+      },
+    ]);
+    return result.committed;
+  }
+
+  async abandonUpload(upload: UploadRecord, now: string): Promise<boolean> {
+    try {
+      await this.table.documents.send(
+        new UpdateCommand({
+          TableName: this.name,
+          Key: keys.upload(upload.uploadId),
+          UpdateExpression: 'SET abandonedAt = :now',
+          ConditionExpression: `${UPLOAD_OPEN} AND #user = :user`,
+          ExpressionAttributeNames: { '#user': 'user' },
+          ExpressionAttributeValues: { ':now': now, ':user': upload.user },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
+  }
 
   async acquireLock({ file, lock, entry, now }: NewLock): Promise<Committed | FileChanged> {
     const attributes = assign(lockToAttributes(lock));
@@ -562,7 +679,7 @@ export class DynamoDbVaultStore implements VaultStore {
               TableName: this.name,
               Key: keys.upload(upload.uploadId),
               UpdateExpression: 'SET committedVersion = :version, committedAt = :now REMOVE #ttl',
-              ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(committedVersion)',
+              ConditionExpression: UPLOAD_OPEN,
               ExpressionAttributeNames: { '#ttl': 'ttl' },
               ExpressionAttributeValues: { ':version': version.version, ':now': now },
             },

@@ -1,0 +1,15 @@
+import * as z from 'zod/mini';
+import type { Vault } from '#shared/core/vault';
+import { parseBody, parsePathUploadId, parseQuery } from '#shared/http/request';
+import { httpRoute } from '#shared/http/route';
+import { vaultFromEnvironment } from '#shared/runtime';
+
+export const abandonUpload = (vault: Vault) =>
+  httpRoute(async (event, caller) => {
+    const uploadId = parsePathUploadId(event);
+    parseQuery(event, z.strictObject({}));
+    parseBody(event, z.strictObject({}));
+    return { status: 200, body: await vault.uploads.abandon(caller, uploadId) };
+  });
+
+export const handler = abandonUpload(vaultFromEnvironment());

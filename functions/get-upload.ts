@@ -1,0 +1,14 @@
+import * as z from 'zod/mini';
+import type { Vault } from '#shared/core/vault';
+import { parsePathUploadId, parseQuery } from '#shared/http/request';
+import { httpRoute } from '#shared/http/route';
+import { vaultFromEnvironment } from '#shared/runtime';
+
+export const getUpload = (vault: Vault) =>
+  httpRoute(async (event, caller) => {
+    const uploadId = parsePathUploadId(event);
+    parseQuery(event, z.strictObject({}));
+    return { status: 200, body: await vault.uploads.status(caller, uploadId) };
+  });
+
+export const handler = getUpload(vaultFromEnvironment());
