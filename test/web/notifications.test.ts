@@ -71,7 +71,7 @@ test('a watcher’s bell counts another’s changes in the watched folder only; 
   bob = await open('bob');
   await bell(bob, 'none').waitFor();
   await openFolder(bob, 'fixtures/');
-  await bob.getByRole('button', { name: 'Watch fixtures/' }).click();
+  await bob.getByRole('button', { name: 'Watch fixtures/', exact: true }).click();
   await bob.getByRole('button', { name: 'Unwatch fixtures/' }).waitFor();
   await bob.getByText('You watch fixtures/: every change there reaches your notifications.').waitFor();
   await expect(watchesOf('bob')).resolves.toEqual(['fixtures/']);
@@ -121,7 +121,7 @@ test('Watch / Unwatch follows GET /watches, whoever made the watch', async () =>
   );
   await openFolder(bob, 'housings/');
   await bob.getByRole('button', { name: 'Unwatch housings/' }).click();
-  await bob.getByRole('button', { name: 'Watch housings/' }).waitFor();
+  await bob.getByRole('button', { name: 'Watch housings/', exact: true }).waitFor();
   await bob.getByText('You no longer watch housings/.').waitFor();
   await expect(watchesOf('bob')).resolves.toEqual(['fixtures/']);
 
@@ -129,11 +129,11 @@ test('Watch / Unwatch follows GET /watches, whoever made the watch', async () =>
   const unwatch = bob.getByRole('button', { name: 'Unwatch fixtures/' });
   await unwatch.focus();
   await bob.keyboard.press('Enter');
-  await bob.getByRole('button', { name: 'Watch fixtures/' }).waitFor();
+  await bob.getByRole('button', { name: 'Watch fixtures/', exact: true }).waitFor();
   await expect(watchesOf('bob')).resolves.toEqual([]);
   // The top of the vault is a folder too.
   await bob.getByRole('navigation', { name: 'Breadcrumb' }).getByRole('button', { name: 'Vault' }).click();
-  await bob.getByRole('button', { name: 'Watch the whole vault' }).waitFor();
+  await bob.getByRole('button', { name: 'Watch the whole vault', exact: true }).waitFor();
 });
 
 test('ask for it: a refusal shows in the dialog, a request reaches the holder’s bell, and the asker’s one-click checkout takes the freed file', async () => {
