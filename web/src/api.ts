@@ -6,6 +6,7 @@ import type {
   Lock,
   Me,
   Notification,
+  PartUrl,
   Trashed,
   Upload,
   VaultFile,
@@ -161,6 +162,14 @@ export class VaultApi {
 
   stageUpload = async (body: { name: string; sizeBytes: number; sha256: string }) =>
     (await this.call<Upload>('POST', '/uploads', { body })).body;
+
+  /** (v2) Where to PUT the parts of a multipart upload, each bound to its declared SHA-256. */
+  partUrls = async (uploadId: string, parts: { partNumber: number; sha256: string }[]) =>
+    (
+      await this.call<{ parts: PartUrl[] }>('POST', `/uploads/${encodeURIComponent(uploadId)}/parts`, {
+        body: { parts },
+      })
+    ).body.parts;
 
   checkin = async (name: string, body: CheckinBody) =>
     (

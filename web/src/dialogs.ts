@@ -237,7 +237,13 @@ export const transferDialog = (context: Context, target: TransferTarget, initial
     try {
       const sha256 = await sha256OfFile(file, (bytes) => hashing.set(bytes, file.size), closed.signal);
       const upload = await context.api.stageUpload({ name: vaultName, sizeBytes: file.size, sha256 });
-      await putToStorage(upload, file, (sent, total) => uploading.set(sent, total), closed.signal);
+      await putToStorage(
+        context.api,
+        upload,
+        file,
+        (sent, total) => uploading.set(sent, total),
+        closed.signal,
+      );
       // Past this point the check-in is one atomic step on the server: closing the dialog no longer stops it.
       const committed = await context.api.checkin(vaultName, {
         uploadId: upload.uploadId,
