@@ -2,8 +2,6 @@
  * Staging bytes and checking them in: a new version (from an upload, or an earlier version's bytes for
  * a revert) and the lock's release, committed together; or a release alone when nothing changed.
  */
-import { createHash } from 'node:crypto';
-import { pipeline } from 'node:stream/promises';
 import {
   alreadyExists,
   badRequest,
@@ -31,6 +29,7 @@ import {
 import { callersLock } from './locks';
 import type { AuditRecord, FileRecord, LockRecord, UploadRecord, VersionRecord } from './records';
 import { noSuchFile } from './refusals';
+import { checkStoredBytes } from './stored-bytes';
 import { activeLock, fileView, lockView, versionView } from './views';
 
 /** How long a staged upload can still be checked in after its URL expired (the bytes may have arrived just in time). */
@@ -256,25 +255,18 @@ export class CheckIns {
 
   /** Storage that enforced the signed checksum says so; otherwise (the emulators) the bytes are hashed here. */
   private async verifyStagedBytes(upload: UploadRecord): Promise<void> {
-    const blob = await this.context.blobs.describeBlob(upload.sha256);
-    if (!blob)
+    const stored = await checkStoredBytes(this.context.blobs, upload.sha256, upload.sizeBytes);
+    if (stored.state === 'missing')
       throw preconditionFailed(
         `nothing was uploaded for ${upload.name}: PUT the bytes to the upload URL first`,
       );
-    if (blob.sizeBytes !== upload.sizeBytes) {
+    if (stored.state === 'other size') {
       throw preconditionFailed(
-        `the upload holds ${blob.sizeBytes} bytes, not the ${upload.sizeBytes} declared`,
+        `the upload holds ${stored.sizeBytes} bytes, not the ${upload.sizeBytes} declared`,
       );
     }
-    const sha256 = blob.sha256 ?? (await this.hashBlob(upload.sha256));
-    if (sha256 !== upload.sha256)
+    if (stored.state === 'other bytes')
       throw preconditionFailed('the uploaded bytes do not match the declared SHA-256');
-  }
-
-  private async hashBlob(sha256: string): Promise<string> {
-    const hash = createHash('sha256');
-    await pipeline(await this.context.blobs.readBlob(sha256), hash);
-    return hash.digest('hex');
   }
 
   /** A check-in without new bytes: the caller's lock ends, the version stays. */

@@ -312,16 +312,17 @@ describe('least privilege', () => {
     }
   });
 
-  test('only check-in may list the bucket (HeadObject then tells a missing blob, 404, from a forbidden one, 403)', () => {
+  test('only check-in and (v2) the Git LFS batch may list the bucket (HeadObject then tells a missing blob, 404, from a forbidden one, 403)', () => {
     const listing = routes
       .filter((route) =>
         permissionsOf(idOf(handler(route.id).role)).some((line) => line.includes(' s3:ListBucket ')),
       )
       .map((route) => route.id);
-    expect(listing).toEqual(['Checkin']);
-    expect(
-      permissionsOf(idOf(handler('Checkin').role)).filter((line) => line.includes(' s3:ListBucket ')),
-    ).toEqual(allow(['s3:ListBucket'], [arnOf(stack.storage.bucket)]));
+    expect(listing).toEqual(['Checkin', 'Lfs']);
+    for (const routeId of listing)
+      expect(
+        permissionsOf(idOf(handler(routeId).role)).filter((line) => line.includes(' s3:ListBucket ')),
+      ).toEqual(allow(['s3:ListBucket'], [arnOf(stack.storage.bucket)]));
   });
 
   test('the download route may sign GETs on blobs and nothing else in the bucket', () => {
