@@ -128,7 +128,13 @@ export const locks = async (context: Context, options: { user?: string }) => {
       ? 'no files are checked out'
       : table(
           ['NAME', 'USER', 'SINCE', 'MESSAGE'],
-          held.map((lock) => [lock.name, lock.user, shortTime(lock.acquiredAt), lock.message]),
+          held.map((lock) => [
+            // (v2) A Git LFS lock is of a path in a repository, not of a vault file.
+            lock.lfsRepo === undefined ? lock.name : `${lock.name} (Git LFS ${lock.lfsRepo})`,
+            lock.user,
+            shortTime(lock.acquiredAt),
+            lock.message,
+          ]),
         ),
   );
 };

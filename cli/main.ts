@@ -9,10 +9,11 @@ import { VaultApi } from './api';
 import * as commands from './commands';
 import { userFromToken } from './config';
 import { CliError, EXIT, usageError } from './errors';
+import { gitCredential } from './git-credential';
 import { installInterruptHandlers, interruptSignal } from './interrupt';
 import * as notifications from './notification-commands';
 import { createOutput } from './output';
-import { resolveConnection } from './session';
+import { type Overrides, resolveConnection } from './session';
 import * as signin from './signin';
 import { sync } from './sync';
 import type { VaultContext } from './vault-commands';
@@ -146,6 +147,24 @@ A token (e.g. the local server's dev token) comes from --token, CAMVAULT_TOKEN o
     .option('--json', 'print the result as JSON (errors as one JSON line on stderr)')
     .action(async (options: CommonOptions) => {
       await signin.logout(createOutput(options.json === true));
+    });
+
+  program
+    .command('git-credential')
+    .description("Git's credential helper for the vault's Git LFS server: hands Git your sign-in")
+    .argument('<operation>', 'get, store or erase: Git says which')
+    .option('--url <url>', 'the vault URL (overrides CAMVAULT_URL and the login)')
+    .option('--token <token>', 'the bearer token (overrides CAMVAULT_TOKEN and the login)')
+    .addHelpText(
+      'after',
+      `
+Set it for the vault's URL only, e.g.
+  git config --global credential.https://vault.example.com.helper "!camvault git-credential"
+It answers only Git's requests for that protocol and host (any other gets nothing), with your user
+name and your token as the password; a Cognito sign-in is renewed first when about to expire.`,
+    )
+    .action(async (operation: string, options: Overrides) => {
+      await gitCredential(operation, options, { input: process.stdin, output: process.stdout });
     });
 
   common(program.command('ls'))

@@ -1,11 +1,12 @@
 /**
- * (v2) Every POST of the Git LFS server under `/lfs/{repo}`: the File Locking API's lock, verify and
- * unlock (shared/http/lfs-request.ts reads which one from the path).
+ * (v2) Every POST of the Git LFS server under `/lfs/{repo}`: the Batch API and its verify action,
+ * and the File Locking API's lock, verify and unlock (shared/http/lfs-request.ts reads which one
+ * from the path).
  */
 import type { Vault } from '#shared/core/vault';
-import { lfsLockView } from '#shared/core/views';
-import { lfsOperation, lfsSchemas } from '#shared/http/lfs-request';
-import { lfsRoute, parseLfsBody } from '#shared/http/lfs-route';
+import { lfsLockView, lfsObjectView } from '#shared/core/views';
+import { lfsBaseUrl, lfsOperation, lfsSchemas } from '#shared/http/lfs-request';
+import { LfsError, lfsRoute, parseLfsBody } from '#shared/http/lfs-route';
 import { DEFAULT_LIMIT } from '#shared/http/request';
 import type { Reply } from '#shared/http/route';
 import { parseLfsPath } from '#shared/lfs-names';
@@ -51,9 +52,36 @@ export const lfs = (vault: Vault) =>
         const ended = await vault.lfsLocks.unlock(caller, repo, operation.lockId, body.force ?? false);
         return { status: 200, body: { lock: lfsLockView(ended) } };
       }
-      case 'batch':
-      case 'verifyObject':
-        return { status: 501, body: { message: 'the Batch API is not served yet' } };
+      case 'batch': {
+        const body = parseLfsBody(event, lfsSchemas.batch);
+        if (body.transfers !== undefined && !body.transfers.includes('basic'))
+          throw new LfsError(422, 'only the basic transfer is offered');
+        const answers = await vault.lfsObjects.batch(caller, repo, {
+          operation: body.operation,
+          objects: body.objects,
+          hashAlgorithm: body.hash_algo ?? null,
+        });
+        // With `authenticated` set git-lfs sends the verify POST without credentials: the action
+        // carries the caller's own Authorization, which this request has just proven.
+        const verify = {
+          href: `${lfsBaseUrl(event, '/objects/batch')}/objects/verify`,
+          header: { Authorization: event.headers.authorization ?? '' },
+          expiresAt: new Date(Date.now() + vault.config.urlTtlSeconds * 1000).toISOString(),
+        };
+        const now = Date.now();
+        return {
+          status: 200,
+          body: {
+            transfer: 'basic',
+            objects: answers.map((answer) => lfsObjectView(answer, verify, now)),
+            hash_algo: 'sha256',
+          },
+        };
+      }
+      case 'verifyObject': {
+        await vault.lfsObjects.verify(caller, repo, parseLfsBody(event, lfsSchemas.verifyObject));
+        return { status: 200, body: {} };
+      }
     }
   });
 

@@ -410,11 +410,22 @@ export const routes: RouteDefinition[] = [
     entry: 'functions/lfs.ts',
     authenticated: true,
     authorizer: 'lfs',
-    serves: ['POST /lfs/{repo}/locks', 'POST /lfs/{repo}/locks/verify', 'POST /lfs/{repo}/locks/{id}/unlock'],
+    serves: [
+      'POST /lfs/{repo}/objects/batch',
+      'POST /lfs/{repo}/objects/verify',
+      'POST /lfs/{repo}/locks',
+      'POST /lfs/{repo}/locks/verify',
+      'POST /lfs/{repo}/locks/{id}/unlock',
+    ],
     // Lock: the rules, then one transaction putting the lock, its copy by id and the entry; unlock
     // reads the copy and deletes both with the entry; verify queries the repository's partition.
     tableActions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
-    blobActions: [],
+    // The batch describes objects (HeadObject) and signs GETs; verify copies staged bytes into blobs.
+    blobActions: ['s3:GetObject', 's3:PutObject'],
+    // The batch signs PUTs of staged objects; verify reads (hashes, copies) and then removes them.
+    stagingActions: ['s3:PutObject', 's3:GetObject', 's3:DeleteObject'],
+    // HeadObject tells a missing object (404) from a forbidden one (403) only with it: see Checkin.
+    bucketActions: ['s3:ListBucket'],
   },
 ];
 

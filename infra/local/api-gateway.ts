@@ -159,6 +159,8 @@ export const buildEvent = (input: {
   for (const [name, value] of Object.entries(request.headers)) {
     if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
   }
+  // API Gateway says how the client came in; the local server speaks plain HTTP.
+  headers['x-forwarded-proto'] = 'http';
   // A Map, not assignments to an object: `?__proto__=x` must stay a parameter (an unknown one, 400).
   const repeated = new Map<string, string>();
   for (const [name, value] of new URLSearchParams(rawQueryString)) {

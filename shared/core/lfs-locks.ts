@@ -10,7 +10,7 @@ import type { LfsPath, LfsRepo } from '../lfs-names';
 import type { Caller, Page } from '../model';
 import { type CoreContext, MAX_ATTEMPTS, newLock } from './context';
 import { lfsLockBroken, lfsLocked, lfsUnlocked } from './entries';
-import { accessOf, requireRole, requireWrite } from './guard';
+import { cachedLfsAccess, freshLfsAccess, requireLfsWrite, requireRepoRead } from './lfs-access';
 import type { Access } from './permissions';
 import type { LfsLockRecord } from './records';
 import { activeLock } from './views';
@@ -20,18 +20,6 @@ export const lfsFileId = (repo: string, path: string): string => {
   const hex = createHash('sha256').update(`camvault-lfs:${repo}\u0000${path}`).digest('hex');
   const variant = ((Number.parseInt(hex[16] as string, 16) & 0x3) | 0x8).toString(16);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-};
-
-/** The caller may use the repository at all: a programmer or more whom no folder rule keeps out. */
-const requireRepoRead = (access: Access, repo: LfsRepo): void => {
-  requireRole(access, 'programmers', 'using Git LFS');
-  if (!access.mayRead(repo.key)) throw forbidden(`a folder rule does not let you read lfs/${repo.repo}/`);
-};
-
-/** The caller may change what is under `key` (a path, or the whole repository). */
-const requireLfsWrite = (access: Access, key: string, shown: string): void => {
-  if (!access.mayRead(key)) throw forbidden(`a folder rule does not let you read ${shown}`);
-  requireWrite(access, key, shown);
 };
 
 export type LfsLockResult = { created: true; lfs: LfsLockRecord } | { created: false; held: LfsLockRecord };
@@ -46,21 +34,9 @@ export interface LfsLockQuery {
 export class LfsLocks {
   constructor(private readonly context: CoreContext) {}
 
-  /** Access with the rules as they are now: for a change. */
-  private async freshAccess(caller: Caller): Promise<Access> {
-    return accessOf(this.context, caller, await this.context.store.getRules());
-  }
-
-  /** Access with rules at most RULES_CACHE_MS old: for a listing. */
-  async listingAccess(caller: Caller, repo: LfsRepo): Promise<Access> {
-    const access = accessOf(this.context, caller, await this.context.rules.current());
-    requireRepoRead(access, repo);
-    return access;
-  }
-
   /** Takes the lock on `path`; when someone (the caller too) holds it already, says who. */
   async lock(caller: Caller, repo: LfsRepo, path: LfsPath): Promise<LfsLockResult> {
-    const access = await this.freshAccess(caller);
+    const access = await freshLfsAccess(this.context, caller);
     requireRepoRead(access, repo);
     const shown = `lfs/${repo.repo}/${path.path}`;
     requireLfsWrite(access, path.key, shown);
@@ -88,7 +64,8 @@ export class LfsLocks {
 
   /** `GET /locks`: by path, by id, or a page of the repository's locks; only those the caller may read. */
   async list(caller: Caller, repo: LfsRepo, query: LfsLockQuery): Promise<Page<LfsLockRecord>> {
-    const access = await this.listingAccess(caller, repo);
+    const access = await cachedLfsAccess(this.context, caller);
+    requireRepoRead(access, repo);
     const now = this.context.clock().toISOString();
     const readable = (record: LfsLockRecord | null): record is LfsLockRecord =>
       record !== null && activeLock(record, now) !== null && access.mayRead(record.key);
@@ -117,7 +94,7 @@ export class LfsLocks {
 
   /** `POST /locks/{id}/unlock`: the owner's unlock, or an admin's `force`. */
   async unlock(caller: Caller, repo: LfsRepo, lockId: string, force: boolean): Promise<LfsLockRecord> {
-    const access = await this.freshAccess(caller);
+    const access = await freshLfsAccess(this.context, caller);
     requireRepoRead(access, repo);
     const found = await this.context.store.getLfsLockById(repo.repo, lockId);
     return this.end(caller, access, found, force, () => `no lock ${lockId} in lfs/${repo.repo}/`);
@@ -125,7 +102,7 @@ export class LfsLocks {
 
   /** The vault's `DELETE /locks/{path}?lfsRepo=`: the same unlock, addressed by path. */
   async release(caller: Caller, repo: LfsRepo, path: LfsPath, force: boolean): Promise<LfsLockRecord> {
-    const access = await this.freshAccess(caller);
+    const access = await freshLfsAccess(this.context, caller);
     requireRepoRead(access, repo);
     const found = await this.context.store.getLfsLock(repo.repo, path.path);
     return this.end(caller, access, found, force, () => `no lock on ${path.path} in lfs/${repo.repo}/`);

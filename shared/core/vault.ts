@@ -11,6 +11,7 @@ import { FanOut } from './fan-out';
 import { Feed } from './feed';
 import { Files } from './files';
 import { LfsLocks } from './lfs-locks';
+import { LfsObjects } from './lfs-objects';
 import { Lifecycle } from './lifecycle';
 import { Locks } from './locks';
 import type { FileStore, NoticeStore, VaultStore } from './ports';
@@ -44,6 +45,8 @@ export class Vault {
   readonly releases: Releases;
   /** (v2) Git LFS's File Locking API. */
   readonly lfsLocks: LfsLocks;
+  /** (v2) Git LFS's Batch API: objects kept with the vault's own bytes. */
+  readonly lfsObjects: LfsObjects;
   readonly rules: Rules;
   readonly watches: Watches;
   readonly requests: Requests;
@@ -71,6 +74,7 @@ export class Vault {
     this.audit = new Audit(context);
     this.releases = new Releases(context);
     this.lfsLocks = new LfsLocks(context);
+    this.lfsObjects = new LfsObjects(context);
     this.rules = new Rules(context);
     this.watches = new Watches(context);
     this.requests = new Requests(context);

@@ -1,5 +1,6 @@
 /** Stored records as the contract shows them. */
 import type { AuditEntry, Folder, LfsLock, Lock, Trashed, VaultFile, Version } from '../model';
+import type { LfsAction, LfsObjectAnswer } from './lfs-objects';
 import type {
   AuditRecord,
   FileRecord,
@@ -35,6 +36,31 @@ export const lfsLockView = (record: LfsLockRecord): LfsLock => ({
   locked_at: record.lock.acquiredAt,
   owner: { name: record.lock.user },
 });
+
+/** (v2) An action of a Batch API answer, as git-lfs reads it (`header`, singular). */
+const lfsActionView = (action: LfsAction, now: number) => ({
+  href: action.href,
+  header: action.header,
+  expires_at: action.expiresAt,
+  expires_in: Math.max(0, Math.floor((Date.parse(action.expiresAt) - now) / 1000)),
+});
+
+/**
+ * (v2) One object of a Batch API answer. An upload also gets `verify` (a POST the client makes after
+ * its PUT); `authenticated` tells the client to add no credentials of its own to the presigned URLs.
+ */
+export const lfsObjectView = (answer: LfsObjectAnswer, verify: LfsAction | null, now: number) => {
+  const { oid, size } = answer;
+  if ('error' in answer) return { oid, size, error: answer.error };
+  const { upload, download } = answer.actions;
+  const actions = {
+    ...(upload ? { upload: lfsActionView(upload, now) } : {}),
+    ...(upload && verify ? { verify: lfsActionView(verify, now) } : {}),
+    ...(download ? { download: lfsActionView(download, now) } : {}),
+  };
+  // No actions at all: the object is stored already, nothing to do.
+  return Object.keys(actions).length === 0 ? { oid, size } : { oid, size, authenticated: true, actions };
+};
 
 export const fileView = (record: FileRecord, now: string): VaultFile => {
   const lock = activeLock(record, now);

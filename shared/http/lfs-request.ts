@@ -1,3 +1,10 @@
+/** (v2) The base URL the client reached this repository at (`lfs.url`), from the request itself. */
+export const lfsBaseUrl = (event: HttpEvent, endpoint: string): string => {
+  // API Gateway says how the client came in (the local server too: plain HTTP).
+  const scheme = event.headers['x-forwarded-proto'] ?? 'https';
+  return `${scheme}://${event.requestContext.domainName}${event.rawPath.slice(0, -endpoint.length)}`;
+};
+
 /**
  * (v2) Which Git LFS operation a request names. The client appends fixed endpoints to its base URL
  * `/lfs/{repo}`, and `{repo}` may hold slashes, so the whole rest of the path arrives as one greedy
@@ -52,7 +59,25 @@ const limit = z
 
 const cursor = z.string().max(4096);
 
+/** An object as the client names it: its SHA-256 in lowercase hex, and its size. */
+const lfsObject = z.object({
+  oid: z.string().regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 in 64 lowercase hex digits'),
+  size: z
+    .number()
+    .refine(Number.isSafeInteger, 'must be an integer')
+    .refine((size) => size >= 0, 'must be at least 0'),
+});
+
 export const lfsSchemas = {
+  batch: z.object({
+    operation: z.enum(['upload', 'download']),
+    transfers: z.array(z.string()).optional(),
+    ref,
+    // git-lfs sends 100 at a time; the 64 KiB body limit keeps a batch under ~750.
+    objects: z.array(lfsObject),
+    hash_algo: z.string().optional(),
+  }),
+  verifyObject: lfsObject,
   createLock: z.object({ path: z.string(), ref }),
   verifyLocks: z.object({ ref, cursor: cursor.optional(), limit: limit.optional() }),
   unlock: z.object({ force: z.boolean().optional(), ref }),

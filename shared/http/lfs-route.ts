@@ -116,9 +116,16 @@ export const parseLfsBody = <T>(event: HttpEvent, schema: z.ZodType<T>): T => {
   return result.data;
 };
 
-/** The query of an LFS request: parameters the schema does not name are ignored, as for bodies. */
+/**
+ * The query of an LFS request, read from the raw query string as a form (git-lfs writes a space in
+ * `?path=` as `+`), so that it reads the same whatever the gateway decodes. Parameters the schema
+ * does not name are ignored, as for bodies; of a repeated one, the first counts.
+ */
 export const parseLfsQuery = <T>(event: HttpEvent, schema: z.ZodType<T>): T => {
-  const result = schema.safeParse(event.queryStringParameters ?? {});
+  const query = new Map<string, string>();
+  for (const [name, value] of new URLSearchParams(event.rawQueryString ?? ''))
+    if (!query.has(name)) query.set(name, value);
+  const result = schema.safeParse(Object.fromEntries(query));
   if (!result.success) throw new LfsError(422, `query: ${describe(result.error.issues)}`);
   return result.data;
 };

@@ -318,16 +318,17 @@ describe('least privilege', () => {
     }
   });
 
-  test('only the routes that HEAD or list staged parts or blobs may list the bucket (HeadObject then tells a missing object, 404, from a forbidden one, 403)', () => {
+  test('only the routes that HEAD or list staged parts or blobs, and (v2) the Git LFS batch, may list the bucket (HeadObject then tells a missing object, 404, from a forbidden one, 403)', () => {
     const listing = routes
       .filter((route) =>
         permissionsOf(idOf(handler(route.id).role)).some((line) => line.includes(' s3:ListBucket ')),
       )
       .map((route) => route.id);
-    expect(listing.sort()).toEqual(['AbandonUpload', 'Checkin', 'GetUpload', 'UploadParts']);
-    expect(
-      permissionsOf(idOf(handler('Checkin').role)).filter((line) => line.includes(' s3:ListBucket ')),
-    ).toEqual(allow(['s3:ListBucket'], [arnOf(stack.storage.bucket)]));
+    expect(listing.sort()).toEqual(['AbandonUpload', 'Checkin', 'GetUpload', 'Lfs', 'UploadParts']);
+    for (const routeId of listing)
+      expect(
+        permissionsOf(idOf(handler(routeId).role)).filter((line) => line.includes(' s3:ListBucket ')),
+      ).toEqual(allow(['s3:ListBucket'], [arnOf(stack.storage.bucket)]));
   });
 
   test('the download route may sign GETs on blobs and nothing else in the bucket', () => {

@@ -705,7 +705,12 @@ export const locksDialog = async (context: Context): Promise<void> => {
                       { scope: 'row' },
                       lock.user === context.session.user ? `${lock.user} (you)` : lock.user,
                     ),
-                    h('td', {}, lock.name),
+                    // (v2) A Git LFS lock is of a path in a repository, not of a vault file.
+                    h(
+                      'td',
+                      {},
+                      lock.lfsRepo === undefined ? lock.name : `${lock.name} (Git LFS ${lock.lfsRepo})`,
+                    ),
                     h('td', {}, h('time', { datetime: lock.acquiredAt }, clockTime(lock.acquiredAt))),
                     h('td', { class: 'message' }, lock.message),
                   ),
