@@ -214,11 +214,13 @@ export const checkout = async (
   );
 };
 
+/** `unchanged`: the local copy is known (a workspace's record) to be exactly the version it holds, so it is not read. */
 export const checkin = async (
   context: Context,
   name: string,
   pathArgument: string | undefined,
   options: { message?: string; keep?: boolean },
+  unchanged?: { sha256: string; sizeBytes: number },
 ): Promise<VaultFile> => {
   const path = resolve(pathArgument ?? vaultBaseName(name));
   const local = await requireLocalFile(path);
@@ -233,12 +235,15 @@ export const checkin = async (
   const keep = options.keep === true;
 
   const sender = new Sender(context);
-  const pending = await unlessInterrupted(context, 'interrupted: nothing was checked in', () =>
-    sender.prepare(path, file.name, local),
-  );
-  const { digest } = pending;
+  const sameAsFile = unchanged?.sha256 === file.sha256 && unchanged.sizeBytes === file.sizeBytes;
+  const pending = sameAsFile
+    ? null
+    : await unlessInterrupted(context, 'interrupted: nothing was checked in', () =>
+        sender.prepare(path, file.name, local),
+      );
+  const digest = pending?.digest ?? { sha256: file.sha256, sizeBytes: file.sizeBytes };
   if (digest.sha256 === file.sha256 && digest.sizeBytes === file.sizeBytes) {
-    await sender.finished(pending);
+    if (pending) await sender.finished(pending);
     if (keep) {
       context.out.result(
         { file, version: null, path, changed: false },
@@ -255,6 +260,7 @@ export const checkin = async (
     return released.file;
   }
 
+  if (!pending) throw new Error('a changed file was not hashed');
   const upload = await unlessInterrupted(
     context,
     `interrupted before the upload finished: nothing was checked in; ${file.name} stays checked out to you, and camvault checkin sends the rest`,
