@@ -9,8 +9,10 @@ import type {
   Lock,
   Me,
   Notification,
+  PartUrl,
   Trashed,
   Upload,
+  UploadStatus,
   VaultFile,
   Version,
   Watch,
@@ -35,7 +37,9 @@ const USER_AGENT = 'camvault-cli/0.1';
 const API_TIMEOUT_MS = 60_000;
 const PAGE_LIMIT = 1000;
 /** A check-in with an uploadId is idempotent (the contract says so): safe to resend after a lost answer. */
-const CHECKIN_ATTEMPTS = 3;
+const CHECKIN_ATTEMPTS = 5;
+/** A gateway that gave up waiting (a large check-in still verifying, on AWS past the API's 30 s): the answer was lost, not refused. */
+const GATEWAY_GAVE_UP = new Set([502, 503, 504]);
 
 type Query = Record<string, string | number | boolean | undefined>;
 
@@ -174,8 +178,18 @@ export class VaultApi {
   /** A cheap authenticated request: does this URL answer, and does it accept the token? */
   verify = () => this.call<{ locks: Lock[] }>('GET', '/locks', { query: { limit: 1 } });
 
-  stageUpload = (body: { name: string; sizeBytes: number; sha256: string }) =>
+  stageUpload = (body: { name: string; sizeBytes: number; sha256: string; partSizeBytes?: number }) =>
     this.call<Upload>('POST', '/uploads', { body });
+
+  /** (v2) Presigned PUTs for up to 100 parts of a multipart upload. */
+  partUrls = (uploadId: string, parts: { partNumber: number; sha256: string }[]) =>
+    this.call<{ parts: PartUrl[] }>('POST', `/uploads/${encodeURIComponent(uploadId)}/parts`, {
+      body: { parts },
+    });
+
+  /** (v2) An upload in progress and the parts storage holds: what a resumed upload need not send again. */
+  uploadStatus = (uploadId: string) =>
+    this.call<UploadStatus>('GET', `/uploads/${encodeURIComponent(uploadId)}`);
 
   /**
    * Commits an upload (or, without one, releases the lock). Once the bytes are up this is not
@@ -186,7 +200,10 @@ export class VaultApi {
       try {
         return await this.call('POST', `/checkin/${encodeName(name)}`, { body, interruptible: false });
       } catch (error) {
-        if (!(error instanceof NetworkError) || !body.uploadId || attempt >= CHECKIN_ATTEMPTS) throw error;
+        const lost =
+          error instanceof NetworkError ||
+          (error instanceof CliError && GATEWAY_GAVE_UP.has(Number(error.details.status)));
+        if (!lost || !body.uploadId || attempt >= CHECKIN_ATTEMPTS) throw error;
         await new Promise((resolve) => setTimeout(resolve, 1000 * attempt));
       }
     }

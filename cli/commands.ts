@@ -1,12 +1,14 @@
 /** What each command does, given a connected client: one function per command, output through `out`. */
 
 import { basename, resolve } from 'node:path';
-import type { FileStatus, Upload, VaultFile, Version } from '#shared/model';
+import type { FileStatus, VaultFile, Version } from '#shared/model';
 import type { VaultApi } from './api';
-import { CliError, conflictError, EXIT, interrupted, notFoundError, otherError, usageError } from './errors';
+import { CliError, conflictError, EXIT, interrupted, notFoundError, usageError } from './errors';
 import { describeLock, humanBytes, shortTime } from './format';
 import { lockSummary, type Output, table } from './output';
-import { type Digest, hashFile, statFile, uploadFile } from './transfer';
+import type { PendingUpload } from './pending-uploads';
+import { Sender } from './send';
+import { statFile } from './transfer';
 import { fetchVersion, localPathFor, setWritable, setWritableIfPresent, vaultBaseName } from './working-copy';
 
 export interface Context {
@@ -32,22 +34,27 @@ const unlessInterrupted = async <T>(
   }
 };
 
-const hashWithProgress = async (context: Context, path: string, size: number): Promise<Digest> => {
-  context.out.progress.start('hashing', size);
+/** The upload's check-in; an upload the vault refused (412) or no longer has (404) is staged anew next time. */
+const commitSent = async (
+  context: Context,
+  sender: Sender,
+  pending: PendingUpload,
+  uploadId: string,
+  name: string,
+  options: { message?: string; keep?: boolean },
+) => {
   try {
-    return await hashFile(path, { signal: context.signal, onBytes: context.out.progress.update });
-  } finally {
-    context.out.progress.stop();
-  }
-};
-
-const uploadWithProgress = async (context: Context, path: string, upload: Upload): Promise<void> => {
-  if (upload.method !== 'PUT') throw otherError('this camvault cannot send multipart uploads yet');
-  context.out.progress.start('uploading', upload.sizeBytes);
-  try {
-    await uploadFile(path, upload, { signal: context.signal, onBytes: context.out.progress.update });
-  } finally {
-    context.out.progress.stop();
+    const committed = await context.api.checkin(name, {
+      uploadId,
+      message: options.message,
+      keepLock: options.keep === true,
+    });
+    await sender.finished(pending);
+    return committed;
+  } catch (error) {
+    if (error instanceof CliError && ['PRECONDITION_FAILED', 'NOT_FOUND'].includes(error.code))
+      await sender.refused(pending);
+    throw error;
   }
 };
 
@@ -213,11 +220,13 @@ export const checkout = async (
   );
 };
 
+/** `unchanged`: the local copy is known (a workspace's record) to be exactly the version it holds, so it is not read. */
 export const checkin = async (
   context: Context,
   name: string,
   pathArgument: string | undefined,
   options: { message?: string; keep?: boolean },
+  unchanged?: { sha256: string; sizeBytes: number },
 ): Promise<VaultFile> => {
   const path = resolve(pathArgument ?? vaultBaseName(name));
   const local = await requireLocalFile(path);
@@ -231,10 +240,16 @@ export const checkin = async (
     throw new CliError(describeLock(file.lock), EXIT.conflict, 'LOCKED', { lock: file.lock });
   const keep = options.keep === true;
 
-  const digest = await unlessInterrupted(context, 'interrupted: nothing was checked in', () =>
-    hashWithProgress(context, path, local.size),
-  );
+  const sender = new Sender(context);
+  const sameAsFile = unchanged?.sha256 === file.sha256 && unchanged.sizeBytes === file.sizeBytes;
+  const pending = sameAsFile
+    ? null
+    : await unlessInterrupted(context, 'interrupted: nothing was checked in', () =>
+        sender.prepare(path, file.name, local),
+      );
+  const digest = pending?.digest ?? { sha256: file.sha256, sizeBytes: file.sizeBytes };
   if (digest.sha256 === file.sha256 && digest.sizeBytes === file.sizeBytes) {
+    if (pending) await sender.finished(pending);
     if (keep) {
       context.out.result(
         { file, version: null, path, changed: false },
@@ -251,17 +266,13 @@ export const checkin = async (
     return released.file;
   }
 
-  const upload = await context.api.stageUpload({ name: file.name, ...digest });
-  await unlessInterrupted(
+  if (!pending) throw new Error('a changed file was not hashed');
+  const upload = await unlessInterrupted(
     context,
-    `interrupted before the upload finished: nothing was checked in; ${file.name} stays checked out to you`,
-    () => uploadWithProgress(context, path, upload),
+    `interrupted before the upload finished: nothing was checked in; ${file.name} stays checked out to you, and camvault checkin sends the rest`,
+    () => sender.send(pending),
   );
-  const committed = await context.api.checkin(file.name, {
-    uploadId: upload.uploadId,
-    message: options.message,
-    keepLock: keep,
-  });
+  const committed = await commitSent(context, sender, pending, upload.uploadId, file.name, options);
   await setWritable(path, keep);
   context.out.result(
     { ...committed, path, changed: true },
@@ -289,22 +300,20 @@ export const add = async (
       'ALREADY_EXISTS',
     );
   const keep = options.keep === true;
-  const digest = await unlessInterrupted(context, 'interrupted: nothing was added', () =>
-    hashWithProgress(context, path, local.size),
+  const sender = new Sender(context);
+  const pending = await unlessInterrupted(context, 'interrupted: nothing was added', () =>
+    sender.prepare(path, name, local),
   );
-  const upload = await context.api.stageUpload({ name, ...digest });
-  await unlessInterrupted(context, 'interrupted before the upload finished: nothing was added', () =>
-    uploadWithProgress(context, path, upload),
+  const upload = await unlessInterrupted(
+    context,
+    'interrupted before the upload finished: nothing was added; camvault add sends the rest',
+    () => sender.send(pending),
   );
-  const committed = await context.api.checkin(upload.name, {
-    uploadId: upload.uploadId,
-    message: options.message,
-    keepLock: keep,
-  });
+  const committed = await commitSent(context, sender, pending, upload.uploadId, upload.name, options);
   await setWritable(path, keep);
   context.out.result(
     { ...committed, path },
-    `added ${committed.file.name} as version 1 (${humanBytes(digest.sizeBytes)}); ${keep ? 'it is checked out to you' : `${path} is now read-only`}`,
+    `added ${committed.file.name} as version 1 (${humanBytes(pending.digest.sizeBytes)}); ${keep ? 'it is checked out to you' : `${path} is now read-only`}`,
   );
   return committed.file;
 };

@@ -19,7 +19,8 @@ export const table = (header: string[], rows: string[][]): string => {
 export const lockSummary = (lock: Lock | null): string => (lock ? describeLock(lock) : 'available');
 
 export interface Progress {
-  start(label: string, total: number): void;
+  /** `already`: bytes done before this run (a resumed upload); the rate counts only the others. */
+  start(label: string, total: number, already?: number): void;
   update(done: number): void;
   stop(): void;
 }
@@ -30,18 +31,20 @@ const silent: Progress = { start: () => undefined, update: () => undefined, stop
 const bar = (): Progress => {
   let current: SingleBar | null = null;
   let startedAt = 0;
+  let before = 0;
   const payload = (done: number, total: number) => {
     const seconds = (performance.now() - startedAt) / 1000;
     return {
       done: humanBytes(done),
       size: humanBytes(total),
-      speed: seconds > 0.2 ? `${humanBytes(done / seconds)}/s` : '',
+      speed: seconds > 0.2 ? `${humanBytes((done - before) / seconds)}/s` : '',
     };
   };
   return {
-    start(label, total) {
+    start(label, total, already = 0) {
       current?.stop();
       startedAt = performance.now();
+      before = already;
       current = new SingleBar({
         format: `${label.padEnd(11)} [{bar}] {percentage}% | {done} / {size} | {speed} | ETA {eta_formatted}`,
         stream: process.stderr,
@@ -52,7 +55,7 @@ const bar = (): Progress => {
         emptyOnZero: true,
         etaBuffer: 50,
       });
-      current.start(total, 0, payload(0, total));
+      current.start(total, already, payload(already, total));
     },
     update(done) {
       if (current) current.update(done, payload(done, current.getTotal()));

@@ -89,9 +89,11 @@ const storageFailure = async (response: IncomingMessage, what: string): Promise<
   const code = /<Code>([^<]*)<\/Code>/.exec(text)?.[1];
   const message = /<Message>([^<]*)<\/Message>/.exec(text)?.[1];
   const detail = [code, message].filter(Boolean).join(': ');
-  return otherError(
+  return new CliError(
     `storage refused the ${what}: HTTP ${response.statusCode}${detail ? ` ${detail}` : ''}`,
+    EXIT.other,
     'STORAGE',
+    { status: response.statusCode },
   );
 };
 
@@ -152,24 +154,26 @@ export const downloadToFile = async (
 };
 
 /**
- * PUTs exactly `upload.sizeBytes` bytes of `path` to the presigned URL with exactly the headers the
- * vault returned, plus content-length. Hashes them again while sending: if the file changed since it
- * was hashed, this fails (and the caller must not check in).
+ * PUTs `sizeBytes` bytes of `path` from `offset` to a presigned URL with exactly the headers the vault
+ * gave, plus content-length. Hashes them again while sending: if the file changed since it was hashed,
+ * this fails (and the caller must not check in).
  */
-export const uploadFile = async (
+export const putBytes = async (
   path: string,
-  upload: SingleUpload,
+  target: { url: string; headers: Record<string, string> },
+  bytes: { offset: number; sizeBytes: number; sha256: string },
   options: { signal: AbortSignal; onBytes?: (bytes: number) => void },
 ): Promise<void> => {
+  const { offset, sizeBytes } = bytes;
   const { request, response: responded } = openRequest(
-    new URL(upload.url),
-    { method: upload.method, headers: { ...upload.headers, 'content-length': String(upload.sizeBytes) } },
+    new URL(target.url),
+    { method: 'PUT', headers: { ...target.headers, 'content-length': String(sizeBytes) } },
     options.signal,
   );
   const source =
-    upload.sizeBytes === 0
+    sizeBytes === 0
       ? Readable.from([])
-      : createReadStream(path, { start: 0, end: upload.sizeBytes - 1, highWaterMark: CHUNK_BYTES });
+      : createReadStream(path, { start: offset, end: offset + sizeBytes - 1, highWaterMark: CHUNK_BYTES });
   // Storage that refuses early answers before reading everything: stop sending then.
   void responded.then(
     (response) => {
@@ -177,7 +181,7 @@ export const uploadFile = async (
     },
     () => undefined,
   );
-  const meter = new Meter(new Tally(upload.sizeBytes, options.onBytes));
+  const meter = new Meter(new Tally(sizeBytes, options.onBytes));
   const [sent, answered] = await Promise.allSettled([
     pipeline(source, meter, request, { signal: options.signal }),
     responded,
@@ -193,11 +197,60 @@ export const uploadFile = async (
   response.resume();
   if (sent.status === 'rejected') throw transferError(sent.reason, 'upload');
   const digest = meter.tally.digest();
-  if (digest.sizeBytes !== upload.sizeBytes || digest.sha256 !== upload.sha256) {
+  if (digest.sizeBytes !== sizeBytes || digest.sha256 !== bytes.sha256) {
     throw new VerificationError(
       `${path} changed while it was being uploaded; nothing was checked in (run the command again)`,
     );
   }
+};
+
+/** A single-PUT upload: all of `path`. */
+export const uploadFile = (
+  path: string,
+  upload: SingleUpload,
+  options: { signal: AbortSignal; onBytes?: (bytes: number) => void },
+): Promise<void> =>
+  putBytes(path, upload, { offset: 0, sizeBytes: upload.sizeBytes, sha256: upload.sha256 }, options);
+
+/**
+ * The SHA-256 of a local file and, with `partSizeBytes`, of each of its parts, in one read: what a
+ * multipart upload declares before it sends anything.
+ */
+export const digestFile = async (
+  path: string,
+  partSizeBytes: number | null,
+  options: { signal: AbortSignal; onBytes?: (bytes: number) => void },
+): Promise<{ sha256: string; sizeBytes: number; partSha256s: string[] }> => {
+  const whole = createHash('sha256');
+  const partSha256s: string[] = [];
+  let part = createHash('sha256');
+  let inPart = 0;
+  let total = 0;
+  const splitter = new Writable({
+    write: (chunk: Buffer, _encoding, callback) => {
+      whole.update(chunk);
+      let rest = chunk;
+      while (partSizeBytes !== null && inPart + rest.length >= partSizeBytes) {
+        const take = partSizeBytes - inPart;
+        part.update(rest.subarray(0, take));
+        partSha256s.push(part.digest('hex'));
+        part = createHash('sha256');
+        inPart = 0;
+        rest = rest.subarray(take);
+      }
+      if (partSizeBytes !== null) part.update(rest);
+      inPart += rest.length;
+      total += chunk.length;
+      options.onBytes?.(total);
+      callback();
+    },
+  });
+  await pipeline(createReadStream(path, { highWaterMark: CHUNK_BYTES }), splitter, {
+    signal: options.signal,
+  });
+  if (partSizeBytes !== null && (inPart > 0 || partSha256s.length === 0))
+    partSha256s.push(part.digest('hex'));
+  return { sha256: whole.digest('hex'), sizeBytes: total, partSha256s };
 };
 
 /** A path's regular-file stat, or null when nothing is there. */

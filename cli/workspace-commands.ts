@@ -121,7 +121,14 @@ export const checkin = async (
   options: { message?: string; keep?: boolean },
 ) => {
   const { name, localPath } = context.workspace.resolve(context.cwd, argument);
-  const file = await commands.checkin(context, name, localPath, options);
+  // A copy the workspace wrote and nobody touched since (same size and mtime) holds its version: no read.
+  const tracked = context.workspace.tracked(name);
+  const found = await statFile(localPath);
+  const unchanged =
+    tracked && found && found.size === tracked.sizeBytes && found.mtimeMs === tracked.mtimeMs
+      ? tracked
+      : undefined;
+  const file = await commands.checkin(context, name, localPath, options, unchanged);
   context.workspace.record(file, await stat(localPath));
   await context.workspace.save();
 };

@@ -54,7 +54,7 @@ export interface RouteDefinition {
   /** The table's indexes it queries (`dynamodb:Query` on each; on the table itself too when it queries it). */
   queryIndexes?: IndexName[];
   /** The object actions it performs or signs for others, on the blobs only (committed content). */
-  blobActions: ('s3:GetObject' | 's3:PutObject' | 's3:AbortMultipartUpload')[];
+  blobActions: ('s3:GetObject' | 's3:PutObject' | 's3:DeleteObject' | 's3:AbortMultipartUpload')[];
   /** (v2) The object actions on staged uploads (`uploads/*`: each upload's parts) only. */
   stagingActions?: ('s3:GetObject' | 's3:PutObject' | 's3:DeleteObject')[];
   /** Actions on the bucket itself, when a handler needs one. */
@@ -454,6 +454,20 @@ export const VERIFIER_ACCESS = {
   'tableActions' | 'blobActions' | 'stagingActions' | 'bucketActions'
 >;
 
+/** What the sweeper does: uploads and blob records read and marked, staged parts and orphan blobs removed. */
+export const SWEEPER_ACCESS = {
+  // The candidate blobs are found on the byGroup index.
+  tableActions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+  queryIndexes: ['byGroup'],
+  blobActions: ['s3:DeleteObject', 's3:AbortMultipartUpload'],
+  stagingActions: ['s3:DeleteObject'],
+  // ListObjectsV2 of uploads/.
+  bucketActions: ['s3:ListBucket'],
+} as const satisfies Pick<
+  RouteDefinition,
+  'tableActions' | 'queryIndexes' | 'blobActions' | 'stagingActions' | 'bucketActions'
+>;
+
 export const backgroundFunctions = {
   notify: { id: 'Notify', entry: 'functions/notify.ts', trigger: 'table-stream' },
   /** The feeds' notifier: a second consumer of the same stream. */
@@ -477,4 +491,6 @@ export const backgroundFunctions = {
     entry: 'functions/verify-staged-parts.ts',
     trigger: 'storage-event',
   },
+  /** Removes what no version and no live upload refers to; hourly on AWS, a timer locally. */
+  sweep: { id: 'Sweep', entry: 'functions/sweep.ts', trigger: 'schedule' },
 } as const satisfies Record<string, BackgroundFunctionDefinition>;

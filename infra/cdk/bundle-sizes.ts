@@ -122,6 +122,7 @@ export const measureBundles = (options: { loadRuns: number }): BundleReport[] =>
         backgroundFunctions.verifyStagedParts.entry,
         stack.uploadVerifier.verify,
       ],
+      [backgroundFunctions.sweep.id, backgroundFunctions.sweep.entry, stack.sweeper.sweep],
     ];
     return handlers.map(([handler, entry, fn]) => {
       const asset = (fn?.function.node.defaultChild as CfnFunction | undefined)?.getMetadata(

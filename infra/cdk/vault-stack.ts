@@ -15,6 +15,7 @@ import { VaultIdentity } from './vault-identity';
 import { VaultMailDigests } from './vault-mail-digests';
 import { VaultNotifications } from './vault-notifications';
 import { VaultStorage } from './vault-storage';
+import { VaultSweeper } from './vault-sweeper';
 import { VaultUploadVerifier } from './vault-upload-verifier';
 import { type GivenWebSettings, VaultWebHosting, webEndpoints } from './web-hosting';
 
@@ -46,6 +47,7 @@ export class VaultStack extends Stack {
   /** Null unless the `mailFrom` setting is given. */
   readonly mailDigests: VaultMailDigests | null;
   readonly uploadVerifier: VaultUploadVerifier;
+  readonly sweeper: VaultSweeper;
   readonly web: VaultWebHosting;
   /** The route handlers, by route id. */
   readonly functions = new Map<string, VaultFunction>();
@@ -145,6 +147,15 @@ export class VaultStack extends Stack {
       logRetention: settings.logRetention,
     });
 
+    this.sweeper = new VaultSweeper(this, 'Sweeper', {
+      table,
+      bucket,
+      root: REPOSITORY_ROOT,
+      vaultEnvironment: environment,
+      logLevel: settings.logLevel,
+      logRetention: settings.logRetention,
+    });
+
     this.notifications = new VaultNotifications(this, 'Notifications', {
       table,
       root: REPOSITORY_ROOT,
@@ -167,10 +178,6 @@ export class VaultStack extends Stack {
           logRetention: settings.logRetention,
         })
       : null;
-
-    // More scheduled jobs go here, each a VaultFunction bound like the routes and run by an
-    // aws-events Rule on a Schedule: next the sweeper, which deletes the blobs of uploads that were
-    // staged but never checked in (their upload items expire by TTL; the bucket keeps the bytes).
 
     this.web = new VaultWebHosting(this, 'Web', {
       accessLogsBucket: this.storage.accessLogsBucket,

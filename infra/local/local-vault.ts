@@ -113,7 +113,31 @@ export interface ServeOptions {
   notifications?: { checkpointFile: string; webhookUrl?: string; webhookRetryAfterSeconds?: number };
   /** Fan changes out to the users' feeds (watches, requests): the stream position is kept in `checkpointFile`. */
   feeds?: { checkpointFile: string; pollMs?: number };
+  /** Run the sweeper this often (what the schedule does on AWS); unset: never. */
+  sweepEveryMs?: number;
 }
+
+/** The sweeper on a timer, one run at a time, as the hourly schedule runs it on AWS. */
+const startSweeping = (everyMs: number) => {
+  const sweep = loadHandler<(event: unknown, context: unknown) => Promise<unknown>>(
+    backgroundFunctions.sweep.entry,
+  );
+  let running: Promise<unknown> | null = null;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = sweep({}, lambdaContext(backgroundFunctions.sweep.id))
+      .catch((error: unknown) => console.error(`camvault: the sweep failed: ${(error as Error).message}`))
+      .finally(() => {
+        running = null;
+      });
+  }, everyMs);
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await running;
+    },
+  };
+};
 
 /**
  * Serves the vault over HTTP. The handlers read their configuration from the environment when they
@@ -165,6 +189,7 @@ export const serveVault = async (options: ServeOptions) => {
         ...options.feeds,
       })
     : null;
+  const sweeping = options.sweepEveryMs ? startSweeping(options.sweepEveryMs) : null;
   const api = createLocalApi({
     routes,
     handlers: loadHandlers(routes),
@@ -180,7 +205,7 @@ export const serveVault = async (options: ServeOptions) => {
         server.close(() => resolve());
         server.closeIdleConnections();
       });
-      await Promise.all([notifications?.stop(), feeds?.stop()]);
+      await Promise.all([notifications?.stop(), feeds?.stop(), sweeping?.stop()]);
       serving = false;
     },
   };

@@ -15,6 +15,8 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1']);
 const DEV_TOKEN_TTL_SECONDS = 12 * 3600;
+/** What abandoned uploads left is swept this often (hourly on AWS). */
+const SWEEP_EVERY_MS = 15 * 60 * 1000;
 
 const fail = (message: string): never => {
   console.error(`camvault: ${message}`);
@@ -75,6 +77,7 @@ const main = async () => {
         webhookUrl: process.env.CAMVAULT_WEBHOOK_URL || undefined,
       },
       feeds: { checkpointFile: resolve(dataDir, 'feeds-checkpoint.json') },
+      sweepEveryMs: SWEEP_EVERY_MS,
     });
   } catch (error) {
     await emulators.stop();

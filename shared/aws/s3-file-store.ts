@@ -4,6 +4,7 @@ import {
   CompleteMultipartUploadCommand,
   CopyObjectCommand,
   CreateMultipartUploadCommand,
+  DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
@@ -114,6 +115,28 @@ export class S3FileStore implements FileStore {
       if (Number.isInteger(partNumber) && partNumber >= 1) parts.push({ partNumber, sizeBytes: object.size });
     }
     return parts.sort((a, b) => a.partNumber - b.partNumber);
+  }
+
+  async *stagedUploads(): AsyncGenerator<string> {
+    let token: string | undefined;
+    do {
+      const page = await this.s3.send(
+        new ListObjectsV2Command({
+          Bucket: this.bucket,
+          Prefix: STAGING_PREFIX,
+          Delimiter: '/',
+          ContinuationToken: token,
+        }),
+      );
+      for (const { Prefix } of page.CommonPrefixes ?? []) {
+        if (Prefix) yield Prefix.slice(STAGING_PREFIX.length, -1);
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  async deleteBlob(sha256: string): Promise<void> {
+    await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: blobKey(sha256) }));
   }
 
   async discardStaged(uploadId: string, assembly: Assembly | null): Promise<void> {

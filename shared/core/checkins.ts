@@ -96,6 +96,7 @@ export class CheckIns {
       verifiedParts: 0,
       hashState: null,
       abandonedAt: null,
+      sweptAt: null,
     };
     let put = null;
     if (plan.method === 'PUT') {
@@ -129,7 +130,7 @@ export class CheckIns {
         throw notFound(`no upload ${uploadId} of yours for ${name.name}`);
       }
       if (upload.committedVersion !== null) return this.committedResult(upload, file, now);
-      if (upload.abandonedAt !== null || upload.stagedUntil < now)
+      if (upload.abandonedAt !== null || upload.sweptAt !== null || upload.stagedUntil < now)
         throw notFound(`upload ${uploadId} was given up or has expired: stage the bytes again`);
       // The rules as they are now decide, not as they were when the bytes were staged.
       if (upload.lockId === null) requireCreatable(access, name, 'adding a file');
@@ -143,19 +144,26 @@ export class CheckIns {
         // The lock it was staged under ended, or the file under this name is no longer that file.
         throw lockLost(name.name);
       }
+      // The blob is marked placed before its bytes are: a sweep that begins or ends from here on makes the commit fail.
+      const { sweeps } = await this.context.store.placeBlob(upload.sha256, now);
       await this.staged.place(upload);
-      const result = await this.commit(caller, file, upload, request, now, {
-        name: upload.name,
-        sizeBytes: upload.sizeBytes,
-        sha256: upload.sha256,
-      });
-      if (result) {
+      const result = await this.commit(
+        caller,
+        file,
+        upload,
+        request,
+        now,
+        { name: upload.name, sizeBytes: upload.sizeBytes, sha256: upload.sha256 },
+        { sha256: upload.sha256, sweeps },
+      );
+      if ('file' in result) {
         await this.discardStaged(upload);
         return result;
       }
       // Lost a race: another check-in of this upload, or of this file under the same lock, committed
-      // first. Reading again tells which, and the next pass answers accordingly.
+      // first, or the sweeper removed the blob meanwhile. Reading (and placing) again tells what now.
       if (attempt >= MAX_ATTEMPTS) throw new Error(`check-in of ${name.key} kept racing`);
+      if (result.blobSwept) await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
     }
   }
 
@@ -179,17 +187,22 @@ export class CheckIns {
       requireWrite(access, file.key, file.name);
       callersLock(file, caller, now);
       const message = request.message || `reverted to version ${fromVersion}`;
-      const result = await this.commit(caller, file, null, { ...request, message }, now, {
-        name: file.name,
-        sizeBytes: earlier.sizeBytes,
-        sha256: earlier.sha256,
-      });
-      if (result) return result;
+      // An earlier version's blob is referenced already: no sweep touches it.
+      const result = await this.commit(
+        caller,
+        file,
+        null,
+        { ...request, message },
+        now,
+        { name: file.name, sizeBytes: earlier.sizeBytes, sha256: earlier.sha256 },
+        null,
+      );
+      if ('file' in result) return result;
       if (attempt >= MAX_ATTEMPTS) throw new Error(`revert of ${name.key} kept racing`);
     }
   }
 
-  /** One transaction: the next version, the file, the entries, and the lock's end unless kept. Null if it lost a race. */
+  /** One transaction: the next version, the file, the entries, and the lock's end unless kept; or how it lost a race. */
   private async commit(
     caller: Caller,
     expected: FileRecord | null,
@@ -197,7 +210,8 @@ export class CheckIns {
     request: CheckInRequest,
     now: string,
     content: { name: string; sizeBytes: number; sha256: string },
-  ): Promise<CheckInResult | null> {
+    blob: { sha256: string; sweeps: number } | null,
+  ): Promise<CheckInResult | { blobSwept: boolean }> {
     const nextVersion = (expected?.version ?? 0) + 1;
     const createdLock: LockRecord | null =
       request.keepLock && !expected
@@ -245,13 +259,16 @@ export class CheckIns {
     const result = await this.context.store.commitVersion({
       expected,
       upload,
+      blob,
       file,
       version,
       folders: expected ? [] : folderChanges(null, file.name),
       entries,
       now,
     });
-    return result.committed ? { file: fileView(file, now), version: versionView(version, file.name) } : null;
+    return result.committed
+      ? { file: fileView(file, now), version: versionView(version, file.name) }
+      : { blobSwept: result.blobSwept };
   }
 
   private async committedResult(upload: UploadRecord, file: FileRecord | null, now: string) {

@@ -8,6 +8,7 @@ import type { FileStatus, Page, Rule } from '../model';
 import type { KeyRange, RuleBook } from './permissions';
 import type {
   AuditRecord,
+  BlobRecord,
   FileRecord,
   FolderChange,
   FolderRecord,
@@ -106,6 +107,11 @@ export interface NewVersion {
   expected: FileRecord | null;
   /** The upload being committed; null for a revert, which reuses an earlier version's bytes. */
   upload: UploadRecord | null;
+  /**
+   * (v2) The blob an upload's bytes were placed in, and the sweeper's count of it read before they
+   * were: the version commits only if no sweep began or ended since. Null for a revert.
+   */
+  blob: { sha256: string; sweeps: number } | null;
   file: FileRecord;
   version: VersionRecord;
   /** Every folder above a new file gains it. */
@@ -114,7 +120,7 @@ export interface NewVersion {
   now: string;
 }
 
-export type NewVersionResult = Committed | { committed: false };
+export type NewVersionResult = Committed | { committed: false; blobSwept: boolean };
 
 /** (v2) Parts as a client declared them when it asked for their URLs. */
 export interface PartDeclaration {
@@ -220,6 +226,19 @@ export interface VaultStore {
   recordVerifiedPart(change: VerifiedPart): Promise<boolean>;
   /** (v2) Marks the upload given up by its stager, if it is still open; false if it was not. */
   abandonUpload(upload: UploadRecord, now: string): Promise<boolean>;
+  /**
+   * (v2) A check-in is about to place bytes in this blob: unless a version refers to it already, it
+   * becomes the sweeper's candidate (placed now). Answers the sweeper's count, to guard the commit with.
+   */
+  placeBlob(sha256: string, now: string): Promise<{ sweeps: number }>;
+  /** (v2) Blobs placed before `placedBefore` that no version refers to, oldest first, at most `limit`. */
+  unreferencedBlobs(placedBefore: string, limit: number): Promise<BlobRecord[]>;
+  /** (v2) The sweeper claims the blob, if it is still unreferenced and placed as read; false if not. */
+  startBlobSweep(blob: BlobRecord, now: string): Promise<boolean>;
+  /** (v2) The blob's bytes are gone: its sweep count goes up (and it leaves the candidates if nothing placed it again). */
+  endBlobSweep(blob: BlobRecord): Promise<void>;
+  /** (v2) Marks an upload swept, if it was given up or expired and not checked in; false if not. */
+  markUploadSwept(upload: UploadRecord, now: string): Promise<boolean>;
   /** The upload, the file under `key` and the folder rules, read together and strongly consistent. */
   getUploadWithFile(
     uploadId: string,
@@ -338,6 +357,10 @@ export interface FileStore {
   readStagedPart(uploadId: string, partNumber: number): Promise<{ body: Readable; etag: string } | null>;
   /** The staged parts storage holds, by number, with their sizes. */
   listStagedParts(uploadId: string): Promise<{ partNumber: number; sizeBytes: number }[]>;
+  /** (v2) Every upload id something is staged under, for the sweeper. */
+  stagedUploads(): AsyncIterable<string>;
+  /** (v2) The sweeper's: a blob no version refers to goes. */
+  deleteBlob(sha256: string): Promise<void>;
   /** Removes what was staged for the upload (parts, and an assembly not completed). */
   discardStaged(uploadId: string, assembly: { sha256: string; assemblyId: string } | null): Promise<void>;
   /** Copies a staged single PUT into its blob, if it is still the bytes named by `etag`; false if not. */

@@ -102,6 +102,23 @@ export interface UploadRecord {
   hashState: string | null;
   /** When its stager gave it up (`DELETE /uploads/{uploadId}`). */
   abandonedAt: string | null;
+  /** When the sweeper removed what it staged (it had been given up, or had expired): it is gone. */
+  sweptAt: string | null;
+}
+
+/**
+ * (v2) What the vault knows of a blob it put together or copied from an upload: whether a version
+ * refers to it, and how many times the sweeper removed it (a check-in commits only if that did not
+ * change between its placing the bytes and its commit). Blobs without one (v1's) are never swept.
+ */
+export interface BlobRecord {
+  sha256: string;
+  referenced: boolean;
+  /** When a check-in last placed it (while unreferenced: a candidate for the sweeper after a grace). */
+  placedAt: string | null;
+  /** Set while the sweeper removes it. */
+  sweepingSince: string | null;
+  sweeps: number;
 }
 
 /** (v2) A part as its client declared it when asking for its URL; `copiedETag` once it is verified and copied. */

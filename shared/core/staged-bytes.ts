@@ -50,7 +50,10 @@ const newHasher = async (state: string | null): Promise<IHasher> => {
 };
 
 const isOpen = (upload: UploadRecord | null): upload is UploadRecord =>
-  upload !== null && upload.committedVersion === null && upload.abandonedAt === null;
+  upload !== null &&
+  upload.committedVersion === null &&
+  upload.abandonedAt === null &&
+  upload.sweptAt === null;
 
 export class StagedBytes {
   constructor(private readonly context: CoreContext) {}
@@ -161,8 +164,11 @@ export class StagedBytes {
     } catch (error) {
       // A check-in of the same upload running at the same time may have completed it first.
       if (await blobs.describeBlob(upload.sha256)) return;
-      logger.error('completing the assembly failed', { uploadId: upload.uploadId, error: error as Error });
-      throw error;
+      // Or this one did, and the sweeper removed the blob before the commit: the assembly is spent.
+      logger.warn('completing the assembly failed', { uploadId: upload.uploadId, error: error as Error });
+      throw preconditionFailed(
+        'the parts could not be put together again (they were, and the vault removed the result before the check-in committed): stage the upload again',
+      );
     }
   }
 

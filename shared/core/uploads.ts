@@ -158,6 +158,7 @@ export class Uploads {
       upload.user !== caller.user ||
       upload.committedVersion !== null ||
       upload.abandonedAt !== null ||
+      upload.sweptAt !== null ||
       upload.stagedUntil < now.toISOString()
     )
       throw noSuchUpload(uploadId);

@@ -19,6 +19,7 @@ import { Releases } from './releases';
 import { Requests } from './requests';
 import { Rules } from './rules';
 import { StagedBytes } from './staged-bytes';
+import { BLOB_GRACE_MS, Sweeper } from './sweeper';
 import { Uploads } from './uploads';
 import { Watches } from './watches';
 
@@ -29,6 +30,8 @@ export interface VaultDependencies {
   blobs: FileStore;
   clock?: () => Date;
   newId?: () => string;
+  /** How long the sweeper leaves an unreferenced blob to the check-in that placed it (default an hour). */
+  blobGraceMs?: number;
 }
 
 export class Vault {
@@ -40,6 +43,8 @@ export class Vault {
   readonly uploads: Uploads;
   /** (v2) Verifying staged parts ahead of the check-in: run off storage's events, never by a route. */
   readonly stagedBytes: StagedBytes;
+  /** (v2) Removing what no version and no live upload refers to: run on a schedule, never by a route. */
+  readonly sweeper: Sweeper;
   readonly lifecycle: Lifecycle;
   readonly audit: Audit;
   readonly releases: Releases;
@@ -70,6 +75,7 @@ export class Vault {
     this.checkins = new CheckIns(context);
     this.uploads = new Uploads(context);
     this.stagedBytes = new StagedBytes(context);
+    this.sweeper = new Sweeper(context, { blobGraceMs: dependencies.blobGraceMs ?? BLOB_GRACE_MS });
     this.lifecycle = new Lifecycle(context);
     this.audit = new Audit(context);
     this.releases = new Releases(context);

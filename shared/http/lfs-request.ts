@@ -10,7 +10,7 @@ export const lfsBaseUrl = (event: HttpEvent, endpoint: string): string => {
  * `/lfs/{repo}`, and `{repo}` may hold slashes, so the whole rest of the path arrives as one greedy
  * parameter (API Gateway allows a greedy parameter only last) and is read here from its end.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { type LfsRepo, parseLfsRepo } from '../lfs-names';
 import { LfsError } from './lfs-route';
 import type { HttpEvent } from './route';
@@ -48,49 +48,51 @@ export const lfsOperation = (event: HttpEvent, method: 'GET' | 'POST'): LfsOpera
 };
 
 /** A Git ref, as the client names the branch a request is for; locks here are not per ref. */
-const ref = z.object({ name: z.string() }).optional();
+const ref = z.optional(z.object({ name: z.string() }));
 
-const limit = z
-  .number()
-  .refine(Number.isInteger, 'must be an integer')
-  .refine((value) => value >= 1, 'must be at least 1')
+const limit = z.pipe(
+  z.number().check(
+    z.refine(Number.isInteger, 'must be an integer'),
+    z.refine((value) => value >= 1, 'must be at least 1'),
+  ),
   // A server may return fewer than asked: a page holds at most 1,000, as everywhere in the vault.
-  .transform((value) => Math.min(value, 1000));
+  z.transform((value: number) => Math.min(value, 1000)),
+);
 
-const cursor = z.string().max(4096);
+const cursor = z.string().check(z.maxLength(4096));
 
 /** An object as the client names it: its SHA-256 in lowercase hex, and its size. */
 const lfsObject = z.object({
-  oid: z.string().regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 in 64 lowercase hex digits'),
-  size: z
-    .number()
-    .refine(Number.isSafeInteger, 'must be an integer')
-    .refine((size) => size >= 0, 'must be at least 0'),
+  oid: z.string().check(z.regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 in 64 lowercase hex digits')),
+  size: z.number().check(
+    z.refine(Number.isSafeInteger, 'must be an integer'),
+    z.refine((size) => size >= 0, 'must be at least 0'),
+  ),
 });
 
 export const lfsSchemas = {
   batch: z.object({
     operation: z.enum(['upload', 'download']),
-    transfers: z.array(z.string()).optional(),
+    transfers: z.optional(z.array(z.string())),
     ref,
     // git-lfs sends 100 at a time; the 64 KiB body limit keeps a batch under ~750.
     objects: z.array(lfsObject),
-    hash_algo: z.string().optional(),
+    hash_algo: z.optional(z.string()),
   }),
   verifyObject: lfsObject,
   createLock: z.object({ path: z.string(), ref }),
-  verifyLocks: z.object({ ref, cursor: cursor.optional(), limit: limit.optional() }),
-  unlock: z.object({ force: z.boolean().optional(), ref }),
+  verifyLocks: z.object({ ref, cursor: z.optional(cursor), limit: z.optional(limit) }),
+  unlock: z.object({ force: z.optional(z.boolean()), ref }),
   listLocks: z.object({
-    path: z.string().optional(),
-    id: z.string().max(256).optional(),
-    cursor: cursor.optional(),
-    limit: z
-      .string()
-      .regex(/^\d+$/, 'must be an integer of at least 1')
-      .transform(Number)
-      .pipe(limit)
-      .optional(),
-    refspec: z.string().optional(),
+    path: z.optional(z.string()),
+    id: z.optional(z.string().check(z.maxLength(256))),
+    cursor: z.optional(cursor),
+    limit: z.optional(
+      z.pipe(
+        z.pipe(z.string().check(z.regex(/^\d+$/, 'must be an integer of at least 1')), z.transform(Number)),
+        limit,
+      ),
+    ),
+    refspec: z.optional(z.string()),
   }),
 };

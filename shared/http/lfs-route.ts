@@ -6,7 +6,7 @@
  * git-lfs 3.3 answers a 401 that persists by asking again without end.
  */
 import middy from '@middy/core';
-import type * as z from 'zod';
+import type * as z from 'zod/mini';
 import { unauthorized, VaultError } from '../errors';
 import { logger } from '../logger';
 import type { Caller } from '../model';
@@ -98,7 +98,7 @@ const describe = (issues: z.core.$ZodIssue[]): string =>
  * The JSON body of an LFS request, at most 64 KiB, sent as `application/vnd.git-lfs+json` (or plain
  * JSON). Fields the schema does not name are ignored: clients add fields in newer versions.
  */
-export const parseLfsBody = <T>(event: HttpEvent, schema: z.ZodType<T>): T => {
+export const parseLfsBody = <T>(event: HttpEvent, schema: z.ZodMiniType<T>): T => {
   const raw = event.body ?? '';
   const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
   if (bytes.length > MAX_BODY_BYTES) throw new LfsError(413, `request body is over ${MAX_BODY_BYTES} bytes`);
@@ -121,7 +121,7 @@ export const parseLfsBody = <T>(event: HttpEvent, schema: z.ZodType<T>): T => {
  * `?path=` as `+`), so that it reads the same whatever the gateway decodes. Parameters the schema
  * does not name are ignored, as for bodies; of a repeated one, the first counts.
  */
-export const parseLfsQuery = <T>(event: HttpEvent, schema: z.ZodType<T>): T => {
+export const parseLfsQuery = <T>(event: HttpEvent, schema: z.ZodMiniType<T>): T => {
   const query = new Map<string, string>();
   for (const [name, value] of new URLSearchParams(event.rawQueryString ?? ''))
     if (!query.has(name)) query.set(name, value);

@@ -285,6 +285,7 @@ describe('Notify', () => {
         verifiedParts: 0,
         hashState: null,
         abandonedAt: null,
+        sweptAt: null,
       },
       1_800_000_000,
     );
@@ -655,7 +656,8 @@ describe('with the default settings', () => {
   test('no webhook: no function, no secret, no dead-letter queue, no outputs for them', () => {
     expect(plain.notifications.webhook).toBeNull();
     expect(types()).not.toContain('AWS::SecretsManager::Secret');
-    expect(types()).not.toContain('AWS::Lambda::EventInvokeConfig');
+    // The sweeper's own (it is not retried), and no other.
+    expect(types().filter((type) => type === 'AWS::Lambda::EventInvokeConfig')).toHaveLength(1);
     // The stream consumers' failure queues only.
     expect(types().filter((type) => type === 'AWS::SQS::Queue')).toHaveLength(2);
     const outputs = Object.keys(Template.fromStack(plain).toJSON().Outputs);
@@ -668,9 +670,11 @@ describe('with the default settings', () => {
 
   test('no mailFrom: no digests, no schedule, and no notification is marked due by mail', () => {
     expect(plain.mailDigests).toBeNull();
-    // Rules there are (staged parts arrived), but no schedule.
+    // Rules there are (staged parts arrived, the sweeper's hour), but none mails digests.
     const rules = Object.values(plainResources).filter((resource) => resource.Type === 'AWS::Events::Rule');
-    expect(rules.filter((rule) => rule.Properties.ScheduleExpression !== undefined)).toEqual([]);
+    expect(rules.map((rule) => rule.Properties.Description)).not.toContain(
+      'camvault: mail the notification digests',
+    );
     const deliver =
       plainResources[
         plain.getLogicalId(plain.notifications.deliver.function.node.defaultChild as CfnElement)

@@ -578,6 +578,40 @@ describe('the verifier of staged parts', () => {
   });
 });
 
+describe('the sweeper', () => {
+  test('runs every hour, not retried (the next run does what one left), with the routes’ configuration', () => {
+    const { schedule, sweep } = stack.sweeper;
+    expect(resourceOf(schedule).Properties).toMatchObject({
+      ScheduleExpression: 'rate(1 hour)',
+      State: 'ENABLED',
+      Targets: [
+        expect.objectContaining({ Arn: arnOf(sweep.function), RetryPolicy: { MaximumRetryAttempts: 0 } }),
+      ],
+    });
+    const properties = resourceOf(sweep.function).Properties;
+    expect(properties.Timeout).toBeLessThan(3600);
+    expect(properties.Environment.Variables).toMatchObject({
+      CAMVAULT_TABLE: ref(stack.storage.table),
+      CAMVAULT_BUCKET: ref(stack.storage.bucket),
+    });
+  });
+
+  test('may mark uploads and blob records, find candidates on byGroup, delete staged parts and blobs, nothing more', () => {
+    const { sweep } = stack.sweeper;
+    const { table, bucket } = stack.storage;
+    expect(permissionsOf(idOf(sweep.role))).toEqual(
+      [
+        ...allow(['logs:CreateLogStream', 'logs:PutLogEvents'], [arnOf(sweep.logGroup)]),
+        ...allow(['dynamodb:GetItem', 'dynamodb:UpdateItem'], [arnOf(table)]),
+        ...allow(['dynamodb:Query'], [arnPlus(table, '/index/byGroup')]),
+        ...allow(['s3:DeleteObject', 's3:AbortMultipartUpload'], [arnPlus(bucket, '/blobs/*')]),
+        ...allow(['s3:DeleteObject'], [arnPlus(bucket, '/uploads/*')]),
+        ...allow(['s3:ListBucket'], [arnOf(bucket)]),
+      ].sort(),
+    );
+  });
+});
+
 describe('identity', () => {
   test('a user pool where only an administrator creates accounts, retained', () => {
     template.hasResource('AWS::Cognito::UserPool', {
@@ -689,6 +723,7 @@ describe('the stack as a whole', () => {
         stack.migrate.function,
         stack.lfsAuthorizer.function,
         stack.uploadVerifier.verify.function,
+        stack.sweeper.sweep.function,
       ]
         .map((fn) => (fn ? idOf(fn) : 'missing'))
         .concat(

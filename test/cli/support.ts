@@ -1,7 +1,13 @@
 /** Running the real `camvault` command as a child process, one config directory and working directory per user. */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -152,27 +158,78 @@ const listen = (server: Server) =>
  * links of the requests `passes` (given the request's path) are left as the vault gave them (real
  * storage, complete), so a test can stop a many-file sync in the middle; `() => true` makes it a
  * plain request counter.
+ *
+ * Parts of multipart uploads go through it to real storage (their signed Host kept), counted: the
+ * first `failParts` PUTs are answered 503 without reaching storage, the next `passParts` go through,
+ * and the rest stall like a single upload.
  */
 export const startStallingProxy = async (
   vaultUrl: string,
-  options: { passes?: (path: string) => boolean } = {},
+  options: { passes?: (path: string) => boolean; passParts?: number; failParts?: number } = {},
 ) => {
   const passing = options.passes ?? (() => false);
+  let passingParts = options.passParts ?? Number.POSITIVE_INFINITY;
+  let failing = options.failParts ?? 0;
   const requests: string[] = [];
   const held: ServerResponse[] = [];
+  /** Parts storage took through this proxy (part numbers, in the order they completed), and their bytes. */
+  const storedParts: number[] = [];
+  let storedPartBytes = 0;
+  let stalledParts = 0;
+  let failedParts = 0;
   let reached: () => void = () => undefined;
   const stalled = new Promise<void>((resolve) => {
     reached = resolve;
   });
 
+  const forwardPart = (request: IncomingMessage, response: ServerResponse, target: URL) => {
+    const partNumber = Number(target.pathname.slice(target.pathname.lastIndexOf('/') + 1));
+    let bytes = 0;
+    request.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
+    });
+    const onward = httpRequest(
+      target,
+      { method: 'PUT', headers: { ...request.headers, host: target.host } },
+      (answer) => {
+        if (answer.statusCode === 200) {
+          storedParts.push(partNumber);
+          storedPartBytes += bytes;
+        }
+        response.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(response);
+      },
+    );
+    onward.on('error', () => response.destroy());
+    request.pipe(onward);
+  };
+
   const storage = createServer((request, response) => {
+    const path = request.url ?? '/';
+    if (path.startsWith('/part/')) {
+      const target = new URL(decodeURIComponent(path.slice('/part/'.length)));
+      if (failing > 0) {
+        failing -= 1;
+        failedParts += 1;
+        request.resume();
+        response.writeHead(503);
+        response.end('<Error><Code>SlowDown</Code><Message>try again</Message></Error>');
+        return;
+      }
+      if (passingParts > 0) {
+        passingParts -= 1;
+        forwardPart(request, response, target);
+        return;
+      }
+      stalledParts += 1;
+    }
     held.push(response);
     if (request.method === 'PUT') {
       request.once('data', () => reached());
       request.resume();
       return;
     }
-    const size = Number(new URL(request.url ?? '/', 'http://storage').searchParams.get('size'));
+    const size = Number(new URL(path, 'http://storage').searchParams.get('size'));
     response.writeHead(200, { 'content-length': String(size) });
     response.write(Buffer.alloc(Math.floor(size / 2), 1), () => reached());
   });
@@ -196,7 +253,17 @@ export const startStallingProxy = async (
       const passes = answer.ok && path.startsWith('/download/') && passing(path);
       if (answer.ok && isTransfer && !passes) {
         const link = JSON.parse(text);
-        text = JSON.stringify({ ...link, url: `${storageUrl}/stall?size=${link.sizeBytes}` });
+        if (link.url !== null)
+          text = JSON.stringify({ ...link, url: `${storageUrl}/stall?size=${link.sizeBytes}` });
+      }
+      if (answer.ok && request.method === 'POST' && /^\/uploads\/[^/]+\/parts$/.test(path)) {
+        const { parts } = JSON.parse(text) as { parts: { url: string }[] };
+        text = JSON.stringify({
+          parts: parts.map((part) => ({
+            ...part,
+            url: `${storageUrl}/part/${encodeURIComponent(part.url)}`,
+          })),
+        });
       }
       response.writeHead(answer.status, { 'content-type': 'application/json' });
       response.end(text);
@@ -211,6 +278,19 @@ export const startStallingProxy = async (
     url,
     requests,
     stalled,
+    parts: () => ({
+      stored: [...storedParts],
+      storedBytes: storedPartBytes,
+      stalled: stalledParts,
+      failed: failedParts,
+    }),
+    /** From now on every part goes through to storage, counted afresh (the same front: the same vault URL). */
+    passAllParts: () => {
+      passingParts = Number.POSITIVE_INFINITY;
+      storedParts.length = 0;
+      storedPartBytes = 0;
+      stalledParts = 0;
+    },
     close: async () => {
       for (const response of held) response.destroy();
       for (const server of [api, storage]) {

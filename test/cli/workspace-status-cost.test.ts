@@ -100,3 +100,14 @@ test('the trace sees a read: a file whose mtime moved is hashed once, then known
   expect(second.result.code).toBe(0);
   expect(second.opened).toEqual([]);
 });
+
+test('checking in a checked-out copy nobody touched reads no file: it releases the lock, no upload', async () => {
+  const name = 'lot2/part-9.mcam';
+  expect((await alice.run(['checkout', name])).code).toBe(0);
+  const { result, requests, opened } = await traced(['checkin', name]);
+  expect(result.code).toBe(0);
+  expect(result.stdout).toContain('no changes');
+  expect(opened).toEqual([]);
+  expect(requests.filter((request) => request.startsWith('POST /uploads'))).toEqual([]);
+  expect(await alice.json(['info', name])).toMatchObject({ version: 1, lock: null });
+});

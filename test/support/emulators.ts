@@ -38,7 +38,7 @@ export const testConfig = (overrides: Partial<VaultConfig> = {}): VaultConfig =>
 /** The core on a fresh table and bucket of the emulators, with the real adapters. */
 export const createTestVault = async (
   configOverrides: Partial<VaultConfig> = {},
-  dependencies: Partial<Pick<VaultDependencies, 'clock' | 'newId'>> = {},
+  dependencies: Partial<Pick<VaultDependencies, 'clock' | 'newId' | 'blobGraceMs'>> = {},
 ) => {
   const config = testConfig(configOverrides);
   const clients = emulatorClients(testEndpoints());

@@ -3,6 +3,7 @@
 import type { RuleBook } from '../../core/permissions';
 import type {
   AuditRecord,
+  BlobRecord,
   FileRecord,
   FolderRecord,
   LfsLockRecord,
@@ -74,6 +75,8 @@ export const keys = {
   /** Every folder rule, in one item: read with a file in one round trip, changed in one transaction. */
   rules: (): Key => ({ pk: 'VAULT', sk: 'RULES' }),
   upload: (uploadId: string): Key => ({ pk: uploadPartition(uploadId), sk: 'UPLOAD' }),
+  /** (v2) What the vault knows of one blob (see BlobRecord). */
+  blob: (sha256: string): Key => ({ pk: `BLOB#${sha256}`, sk: 'BLOB' }),
   /** (v2) A part of a multipart upload, as its client declared it, lives with the upload. */
   part: (uploadId: string, partNumber: number): Key => ({
     pk: uploadPartition(uploadId),
@@ -366,8 +369,20 @@ export const uploadFromItem = (item: Item): UploadRecord => {
     verifiedParts: item.verifiedParts === undefined ? 0 : num(item, 'verifiedParts'),
     hashState: optionalStr(item, 'hashState'),
     abandonedAt: optionalStr(item, 'abandonedAt'),
+    sweptAt: optionalStr(item, 'sweptAt'),
   };
 };
+
+/** (v2) Unreferenced blobs a check-in placed, by when: the sweeper's candidates (sparse). */
+export const UNREFERENCED_BLOBS_GROUP = 'BLOBS#UNREFERENCED';
+
+export const blobFromItem = (item: Item): BlobRecord => ({
+  sha256: str(item, 'sha256'),
+  referenced: item.referenced === true,
+  placedAt: optionalStr(item, 'placedAt'),
+  sweepingSince: optionalStr(item, 'sweepingSince'),
+  sweeps: item.sweeps === undefined ? 0 : num(item, 'sweeps'),
+});
 
 export const partToItem = (part: PartRecord, ttlEpochSeconds: number): Item => ({
   ...keys.part(part.uploadId, part.partNumber),

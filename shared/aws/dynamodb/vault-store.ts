@@ -32,6 +32,7 @@ import type {
 } from '../../core/ports';
 import type {
   AuditRecord,
+  BlobRecord,
   FileRecord,
   FolderChange,
   LfsLockRecord,
@@ -45,6 +46,7 @@ import {
   AUDIT_PREFIX,
   auditFromItem,
   auditToItem,
+  blobFromItem,
   FILES_LIST,
   fileContentAttributes,
   fileFromItem,
@@ -76,6 +78,7 @@ import {
   TRASH_GROUP,
   trashedFromItem,
   trashedToItem,
+  UNREFERENCED_BLOBS_GROUP,
   uploadFromItem,
   uploadPartition,
   uploadToItem,
@@ -92,7 +95,12 @@ const LOCK_ACTIVE =
 const LOCK_ABSENT = '(attribute_not_exists(lockId) OR lockExpiresAt <= :now)';
 /** An upload still open to parts and a check-in: neither committed nor given up. */
 const UPLOAD_OPEN =
-  'attribute_exists(pk) AND attribute_not_exists(committedVersion) AND attribute_not_exists(abandonedAt)';
+  'attribute_exists(pk) AND attribute_not_exists(committedVersion) AND attribute_not_exists(abandonedAt) AND attribute_not_exists(sweptAt)';
+/** (v2) No sweep of the blob began, or ended, since the check-in read its count. */
+const BLOB_UNSWEPT =
+  'attribute_not_exists(sweepingSince) AND (sweeps = :sweeps OR (attribute_not_exists(sweeps) AND :sweeps = :zero))';
+/** A sweep that has been going this long died: another may take the blob over. */
+const SWEEP_TAKEOVER_MS = 15 * 60 * 1000;
 /** Still the file the core read, holding the lock it read. */
 const SAME_FILE_SAME_LOCK = `fileId = :fileId AND ${LOCK_ACTIVE} AND lockId = :lockId`;
 
@@ -578,23 +586,121 @@ export class DynamoDbVaultStore implements VaultStore {
     return result.committed;
   }
 
-  async abandonUpload(upload: UploadRecord, now: string): Promise<boolean> {
+  async placeBlob(sha256: string, now: string): Promise<{ sweeps: number }> {
     try {
-      await this.table.documents.send(
+      const { Attributes } = await this.table.documents.send(
         new UpdateCommand({
           TableName: this.name,
-          Key: keys.upload(upload.uploadId),
-          UpdateExpression: 'SET abandonedAt = :now',
-          ConditionExpression: `${UPLOAD_OPEN} AND #user = :user`,
-          ExpressionAttributeNames: { '#user': 'user' },
-          ExpressionAttributeValues: { ':now': now, ':user': upload.user },
+          Key: keys.blob(sha256),
+          UpdateExpression:
+            'SET #type = :blob, sha256 = :sha256, placedAt = :now, groupPk = :group, groupSk = :sort',
+          // A blob a version refers to is never swept: it needs no mark.
+          ConditionExpression: 'attribute_not_exists(referenced)',
+          ExpressionAttributeNames: { '#type': 'type' },
+          ExpressionAttributeValues: {
+            ':blob': 'blob',
+            ':sha256': sha256,
+            ':now': now,
+            ':group': UNREFERENCED_BLOBS_GROUP,
+            ':sort': `${now}#${sha256}`,
+          },
+          ReturnValues: 'ALL_NEW',
         }),
       );
+      return { sweeps: Attributes ? blobFromItem(Attributes).sweeps : 0 };
+    } catch (error) {
+      if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+      const item = await this.table.get(keys.blob(sha256));
+      return { sweeps: item ? blobFromItem(item).sweeps : 0 };
+    }
+  }
+
+  async unreferencedBlobs(placedBefore: string, limit: number): Promise<BlobRecord[]> {
+    const { Items } = await this.table.documents.send(
+      new QueryCommand({
+        TableName: this.name,
+        IndexName: groupsIndex.name,
+        KeyConditionExpression: 'groupPk = :group AND groupSk < :before',
+        ExpressionAttributeValues: { ':group': UNREFERENCED_BLOBS_GROUP, ':before': placedBefore },
+        Limit: limit,
+      }),
+    );
+    return (Items ?? []).map(blobFromItem);
+  }
+
+  async startBlobSweep(blob: BlobRecord, now: string): Promise<boolean> {
+    const stale = new Date(new Date(now).getTime() - SWEEP_TAKEOVER_MS).toISOString();
+    return this.conditionalUpdate(
+      new UpdateCommand({
+        TableName: this.name,
+        Key: keys.blob(blob.sha256),
+        UpdateExpression: 'SET sweepingSince = :now',
+        // Placed again since it was read, or referenced meanwhile: it stays.
+        ConditionExpression:
+          'attribute_not_exists(referenced) AND placedAt = :placedAt AND (attribute_not_exists(sweepingSince) OR sweepingSince < :stale)',
+        ExpressionAttributeValues: { ':now': now, ':placedAt': blob.placedAt, ':stale': stale },
+      }),
+    );
+  }
+
+  async endBlobSweep(blob: BlobRecord): Promise<void> {
+    const counted = 'ADD sweeps :one REMOVE sweepingSince';
+    // Nothing placed it again meanwhile: it is no longer a candidate. (The item stays: its count guards check-ins.)
+    const left = await this.conditionalUpdate(
+      new UpdateCommand({
+        TableName: this.name,
+        Key: keys.blob(blob.sha256),
+        UpdateExpression: `${counted}, placedAt, groupPk, groupSk`,
+        ConditionExpression: 'placedAt = :placedAt',
+        ExpressionAttributeValues: { ':one': 1, ':placedAt': blob.placedAt },
+      }),
+    );
+    if (left) return;
+    await this.table.documents.send(
+      new UpdateCommand({
+        TableName: this.name,
+        Key: keys.blob(blob.sha256),
+        UpdateExpression: counted,
+        ExpressionAttributeValues: { ':one': 1 },
+      }),
+    );
+  }
+
+  async markUploadSwept(upload: UploadRecord, now: string): Promise<boolean> {
+    return this.conditionalUpdate(
+      new UpdateCommand({
+        TableName: this.name,
+        Key: keys.upload(upload.uploadId),
+        UpdateExpression: 'SET sweptAt = :now',
+        ConditionExpression:
+          'attribute_exists(pk) AND attribute_not_exists(committedVersion) AND attribute_not_exists(sweptAt) AND (attribute_exists(abandonedAt) OR attribute_not_exists(stagedUntil) OR stagedUntil < :now)',
+        ExpressionAttributeValues: { ':now': now },
+      }),
+    );
+  }
+
+  /** An update whose condition may fail: false then. */
+  private async conditionalUpdate(command: UpdateCommand): Promise<boolean> {
+    try {
+      await this.table.documents.send(command);
       return true;
     } catch (error) {
       if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
       throw error;
     }
+  }
+
+  async abandonUpload(upload: UploadRecord, now: string): Promise<boolean> {
+    return this.conditionalUpdate(
+      new UpdateCommand({
+        TableName: this.name,
+        Key: keys.upload(upload.uploadId),
+        UpdateExpression: 'SET abandonedAt = :now',
+        ConditionExpression: `${UPLOAD_OPEN} AND #user = :user`,
+        ExpressionAttributeNames: { '#user': 'user' },
+        ExpressionAttributeValues: { ':now': now, ':user': upload.user },
+      }),
+    );
   }
 
   async acquireLock({ file, lock, entry, now }: NewLock): Promise<Committed | FileChanged> {
@@ -645,6 +751,7 @@ export class DynamoDbVaultStore implements VaultStore {
   async commitVersion({
     expected,
     upload,
+    blob,
     file,
     version,
     folders,
@@ -686,11 +793,32 @@ export class DynamoDbVaultStore implements VaultStore {
           },
         ]
       : [];
-    const result = await this.transactWithFolders(
-      [fileWrite, putNew(this.name, versionToItem(version)), ...uploadWrite, ...this.entryPuts(entries)],
-      folders,
-    );
-    return { committed: result.committed };
+    // The blob a version refers to leaves the sweeper's candidates for good, if no sweep touched it since it was placed.
+    const blobWrite: TransactItem[] = blob
+      ? [
+          {
+            Update: {
+              TableName: this.name,
+              Key: keys.blob(blob.sha256),
+              UpdateExpression:
+                'SET #type = :blob, sha256 = :sha256, referenced = :true REMOVE placedAt, groupPk, groupSk',
+              ConditionExpression: BLOB_UNSWEPT,
+              ExpressionAttributeNames: { '#type': 'type' },
+              ExpressionAttributeValues: {
+                ':blob': 'blob',
+                ':sha256': blob.sha256,
+                ':true': true,
+                ':sweeps': blob.sweeps,
+                ':zero': 0,
+              },
+            },
+          },
+        ]
+      : [];
+    const own = [fileWrite, putNew(this.name, versionToItem(version)), ...uploadWrite, ...blobWrite];
+    const result = await this.transactWithFolders([...own, ...this.entryPuts(entries)], folders);
+    if (result.committed) return result;
+    return { committed: false, blobSwept: blob !== null && result.outcomes[own.length - 1]?.failed === true };
   }
 
   async moveFile({ file, moved, folders, entry, now }: Move): Promise<MoveResult> {
