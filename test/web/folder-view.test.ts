@@ -224,6 +224,8 @@ test('move: the server’s refusal shows in the dialog; a free name moves the fi
   await treeItem(prog1, 'cells').click();
   await expect(treeItem(prog1, 'Cell 1').textContent()).resolves.toMatch(/3 files$/);
   await openFolder(prog1, 'cells/Cell 1/');
+  // The heading shows before the folder's files arrive.
+  await rowOf(prog1, MOVED).waitFor();
   await expect(names(prog1)).resolves.toEqual(['Fixture B.mcam', 'Op10.mcam', 'Op20.mcam']);
 });
 
