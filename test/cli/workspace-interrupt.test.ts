@@ -13,6 +13,8 @@ const COMPLETE = 6;
  * By name, not by arrival: sync asks for each worker's next link while the current file downloads,
  * so links reach the proxy in no fixed order, and a link asked ahead by a stalled worker is never used.
  */
+/** Six downloads, fourteen link requests through the proxy and eight stalls: slow on a busy machine. */
+const SETTLE_MS = 30_000;
 const passFirstFiles = (path: string) =>
   names.slice(0, COMPLETE).some((name) => path.startsWith(`/download/${encodeName(name)}?`));
 
@@ -53,12 +55,16 @@ test('a sync killed with SIGKILL leaves no partial file under a vault name; the 
     const { child, done } = dave.spawn(['sync'], { env: { CAMVAULT_URL: proxy.url } });
     await proxy.stalled;
     // The first downloads are in place; every worker is stuck half-way into a temporary file.
-    await waitFor('six whole files and eight half-written ones', async () => {
-      const files = await filesOnDisk();
-      return (
-        files.filter((path) => !isPartial(path)).length === COMPLETE && files.filter(isPartial).length === 8
-      );
-    });
+    await waitFor(
+      'six whole files and eight half-written ones',
+      async () => {
+        const files = await filesOnDisk();
+        return (
+          files.filter((path) => !isPartial(path)).length === COMPLETE && files.filter(isPartial).length === 8
+        );
+      },
+      SETTLE_MS,
+    );
     child.kill('SIGKILL');
     expect((await done).signal).toBe('SIGKILL');
   } finally {
@@ -98,12 +104,16 @@ test('Ctrl-C during a sync removes its temporary files and keeps what was placed
   try {
     const { child, done } = erin.spawn(['sync'], { env: { CAMVAULT_URL: proxy.url } });
     await proxy.stalled;
-    await waitFor('six whole files and eight half-written ones', async () => {
-      const files = await filesOnDisk(erin);
-      return (
-        files.filter((path) => !isPartial(path)).length === COMPLETE && files.filter(isPartial).length === 8
-      );
-    });
+    await waitFor(
+      'six whole files and eight half-written ones',
+      async () => {
+        const files = await filesOnDisk(erin);
+        return (
+          files.filter((path) => !isPartial(path)).length === COMPLETE && files.filter(isPartial).length === 8
+        );
+      },
+      SETTLE_MS,
+    );
     child.kill('SIGINT');
     interrupted = await done;
   } finally {
