@@ -131,6 +131,9 @@ const lambdaLikeEnvironment = (): NodeJS.ProcessEnv => ({
   CAMVAULT_BUCKET: 'cold-start',
   CAMVAULT_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:cold-start',
   CAMVAULT_WEBHOOK_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:cold-start',
+  // The Git LFS authorizer's user pool (verified lazily: nothing is fetched at import).
+  CAMVAULT_COGNITO_ISSUER: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_coldstart',
+  CAMVAULT_COGNITO_CLIENT_IDS: 'coldstartclient',
   CAMVAULT_LOG_LEVEL: 'INFO',
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 });

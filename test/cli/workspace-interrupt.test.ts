@@ -14,7 +14,9 @@ const COMPLETE = 6;
  * so links reach the proxy in no fixed order, and a link asked ahead by a stalled worker is never used.
  */
 /** Six downloads, fourteen link requests through the proxy and eight stalls: slow on a busy machine. */
-const SETTLE_MS = 30_000;
+const SETTLE_MS = 60_000;
+/** Each test: a settle of up to SETTLE_MS, then a rerun of the whole sync. */
+const TEST_TIMEOUT_MS = 150_000;
 const passFirstFiles = (path: string) =>
   names.slice(0, COMPLETE).some((name) => path.startsWith(`/download/${encodeName(name)}?`));
 
@@ -48,86 +50,96 @@ afterAll(async () => {
   await server.close();
 });
 
-test('a sync killed with SIGKILL leaves no partial file under a vault name; the rerun completes and every file verifies', async () => {
-  expect((await dave.run(['init'])).code).toBe(0);
-  const proxy = await startStallingProxy(server.url, { passes: passFirstFiles });
-  try {
-    const { child, done } = dave.spawn(['sync'], { env: { CAMVAULT_URL: proxy.url } });
-    await proxy.stalled;
-    // The first downloads are in place; every worker is stuck half-way into a temporary file.
-    await waitFor(
-      'six whole files and eight half-written ones',
-      async () => {
-        const files = await filesOnDisk();
-        return (
-          files.filter((path) => !isPartial(path)).length === COMPLETE && files.filter(isPartial).length === 8
-        );
-      },
-      SETTLE_MS,
+test(
+  'a sync killed with SIGKILL leaves no partial file under a vault name; the rerun completes and every file verifies',
+  async () => {
+    expect((await dave.run(['init'])).code).toBe(0);
+    const proxy = await startStallingProxy(server.url, { passes: passFirstFiles });
+    try {
+      const { child, done } = dave.spawn(['sync'], { env: { CAMVAULT_URL: proxy.url } });
+      await proxy.stalled;
+      // The first downloads are in place; every worker is stuck half-way into a temporary file.
+      await waitFor(
+        'six whole files and eight half-written ones',
+        async () => {
+          const files = await filesOnDisk();
+          return (
+            files.filter((path) => !isPartial(path)).length === COMPLETE &&
+            files.filter(isPartial).length === 8
+          );
+        },
+        SETTLE_MS,
+      );
+      child.kill('SIGKILL');
+      expect((await done).signal).toBe('SIGKILL');
+    } finally {
+      await proxy.close();
+    }
+
+    // Under its own name a file is whole, with the vault's bytes, or not there at all.
+    const afterKill = await filesOnDisk();
+    const placed = afterKill.filter((path) => !isPartial(path));
+    expect(placed).toHaveLength(COMPLETE);
+    for (const path of placed) expect(await readFile(dave.path(path))).toEqual(original.get(path));
+    // The temporaries are hidden, beside their targets, and never taken for local files.
+    for (const path of afterKill.filter(isPartial))
+      expect(path).toMatch(/(^|\/)\.blank-\d\.mcam\.[0-9a-f]{8}\.camvault-part$/);
+    const status = await dave.json<{ entries: { name: string; code: string }[] }>(['status']);
+    const missing = names.filter((name) => !placed.includes(name)).sort();
+    expect(status.entries.map(({ name, code }) => `${code} ${name}`)).toEqual(
+      missing.map((name) => ` +  ${name}`),
     );
-    child.kill('SIGKILL');
-    expect((await done).signal).toBe('SIGKILL');
-  } finally {
-    await proxy.close();
-  }
 
-  // Under its own name a file is whole, with the vault's bytes, or not there at all.
-  const afterKill = await filesOnDisk();
-  const placed = afterKill.filter((path) => !isPartial(path));
-  expect(placed).toHaveLength(COMPLETE);
-  for (const path of placed) expect(await readFile(dave.path(path))).toEqual(original.get(path));
-  // The temporaries are hidden, beside their targets, and never taken for local files.
-  for (const path of afterKill.filter(isPartial))
-    expect(path).toMatch(/(^|\/)\.blank-\d\.mcam\.[0-9a-f]{8}\.camvault-part$/);
-  const status = await dave.json<{ entries: { name: string; code: string }[] }>(['status']);
-  const missing = names.filter((name) => !placed.includes(name)).sort();
-  expect(status.entries.map(({ name, code }) => `${code} ${name}`)).toEqual(
-    missing.map((name) => ` +  ${name}`),
-  );
+    // The rerun fetches exactly what is missing, clears the leftovers, and everything verifies.
+    const rerun = await dave.json<{ downloaded: string[] }>(['sync']);
+    expect([...rerun.downloaded].sort()).toEqual(missing);
+    expect((await filesOnDisk()).sort()).toEqual([...names].sort());
+    for (const name of names) {
+      expect(await readFile(dave.path(name))).toEqual(original.get(name));
+      expect(await isReadOnly(dave.path(name))).toBe(true);
+    }
+    expect((await dave.run(['status'])).stdout).toContain(`up to date: ${names.length} files`);
+    expect((await dave.json(['sync'])).downloaded).toEqual([]);
+  },
+  TEST_TIMEOUT_MS,
+);
 
-  // The rerun fetches exactly what is missing, clears the leftovers, and everything verifies.
-  const rerun = await dave.json<{ downloaded: string[] }>(['sync']);
-  expect([...rerun.downloaded].sort()).toEqual(missing);
-  expect((await filesOnDisk()).sort()).toEqual([...names].sort());
-  for (const name of names) {
-    expect(await readFile(dave.path(name))).toEqual(original.get(name));
-    expect(await isReadOnly(dave.path(name))).toBe(true);
-  }
-  expect((await dave.run(['status'])).stdout).toContain(`up to date: ${names.length} files`);
-  expect((await dave.json(['sync'])).downloaded).toEqual([]);
-});
+test(
+  'Ctrl-C during a sync removes its temporary files and keeps what was placed; the rerun fetches only the rest',
+  async () => {
+    expect((await erin.run(['init'])).code).toBe(0);
+    const proxy = await startStallingProxy(server.url, { passes: passFirstFiles });
+    let interrupted: Awaited<ReturnType<typeof erin.run>>;
+    try {
+      const { child, done } = erin.spawn(['sync'], { env: { CAMVAULT_URL: proxy.url } });
+      await proxy.stalled;
+      await waitFor(
+        'six whole files and eight half-written ones',
+        async () => {
+          const files = await filesOnDisk(erin);
+          return (
+            files.filter((path) => !isPartial(path)).length === COMPLETE &&
+            files.filter(isPartial).length === 8
+          );
+        },
+        SETTLE_MS,
+      );
+      child.kill('SIGINT');
+      interrupted = await done;
+    } finally {
+      await proxy.close();
+    }
+    expect(interrupted.code).toBe(130);
+    expect(interrupted.stderr).toContain('interrupted');
+    const left = await filesOnDisk(erin);
+    expect(left.filter(isPartial)).toEqual([]);
+    expect(left).toHaveLength(COMPLETE);
+    for (const path of left) expect(await readFile(erin.path(path))).toEqual(original.get(path));
 
-test('Ctrl-C during a sync removes its temporary files and keeps what was placed; the rerun fetches only the rest', async () => {
-  expect((await erin.run(['init'])).code).toBe(0);
-  const proxy = await startStallingProxy(server.url, { passes: passFirstFiles });
-  let interrupted: Awaited<ReturnType<typeof erin.run>>;
-  try {
-    const { child, done } = erin.spawn(['sync'], { env: { CAMVAULT_URL: proxy.url } });
-    await proxy.stalled;
-    await waitFor(
-      'six whole files and eight half-written ones',
-      async () => {
-        const files = await filesOnDisk(erin);
-        return (
-          files.filter((path) => !isPartial(path)).length === COMPLETE && files.filter(isPartial).length === 8
-        );
-      },
-      SETTLE_MS,
-    );
-    child.kill('SIGINT');
-    interrupted = await done;
-  } finally {
-    await proxy.close();
-  }
-  expect(interrupted.code).toBe(130);
-  expect(interrupted.stderr).toContain('interrupted');
-  const left = await filesOnDisk(erin);
-  expect(left.filter(isPartial)).toEqual([]);
-  expect(left).toHaveLength(COMPLETE);
-  for (const path of left) expect(await readFile(erin.path(path))).toEqual(original.get(path));
-
-  const rerun = await erin.json<{ downloaded: string[] }>(['sync']);
-  expect([...rerun.downloaded].sort()).toEqual(names.filter((name) => !left.includes(name)).sort());
-  for (const name of names) expect(await readFile(erin.path(name))).toEqual(original.get(name));
-  expect((await erin.run(['status'])).stdout).toContain(`up to date: ${names.length} files`);
-});
+    const rerun = await erin.json<{ downloaded: string[] }>(['sync']);
+    expect([...rerun.downloaded].sort()).toEqual(names.filter((name) => !left.includes(name)).sort());
+    for (const name of names) expect(await readFile(erin.path(name))).toEqual(original.get(name));
+    expect((await erin.run(['status'])).stdout).toContain(`up to date: ${names.length} files`);
+  },
+  TEST_TIMEOUT_MS,
+);
