@@ -33,20 +33,30 @@ const notifierVault = (notices: NoticeStore) => {
   });
 };
 
-/** A notice store whose feed writes stop for good after `writes` of them: the process died there. */
-const dyingAfter = (store: NoticeStore, writes: number, died: () => void): NoticeStore => {
+/**
+ * A notice store whose feed writes stop for good after `writes` of them: the process died there.
+ * An event's feeds are written concurrently: `died` is told when the writes let through will have landed.
+ */
+const dyingAfter = (
+  store: NoticeStore,
+  writes: number,
+  died: (landed: Promise<unknown>) => void,
+): NoticeStore => {
   let left = writes;
+  const landing: Promise<unknown>[] = [];
   return new Proxy(store, {
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver);
       if (property !== 'deliver' || typeof value !== 'function') return value;
       return async (...args: Parameters<NoticeStore['deliver']>) => {
         if (left <= 0) {
-          died();
+          died(Promise.allSettled(landing));
           throw new Error('killed');
         }
         left--;
-        return value.apply(target, args);
+        const write = value.apply(target, args);
+        landing.push(write);
+        return write;
       };
     },
   });
@@ -90,11 +100,11 @@ test('killed mid-batch, the notifier delivers the rest on restart and nothing tw
     await alice.checkout(`crash/${file}.mcam`);
   }
 
-  let died: () => void = () => undefined;
+  let died: (landed: Promise<unknown>) => void = () => undefined;
   const death = new Promise<void>((resolve) => {
-    died = () => {
+    died = (landed) => {
       dead = true;
-      resolve();
+      void landed.then(() => resolve());
     };
   });
   const first = await follow(dyingAfter(notices, 7, died));
