@@ -13,6 +13,7 @@ import { fanOut } from './sections/fan-out';
 import { fileLife } from './sections/file-life';
 import { listing } from './sections/listing';
 import { lockScale } from './sections/lock-scale';
+import { multipart } from './sections/multipart';
 import { folderRules } from './sections/rules';
 
 export const SECTIONS = [
@@ -25,6 +26,7 @@ export const SECTIONS = [
   'life',
   'fanout',
   'bytes',
+  'multipart',
 ] as const;
 export type SectionName = (typeof SECTIONS)[number];
 
@@ -36,6 +38,9 @@ export interface BenchOptions {
   contentionUsers: number;
   contentionRounds: number;
   byteSizes: number[];
+  /** Section 10: transfers in parts of these sizes, and peak RSS at these (sparse files). */
+  partSizes: number[];
+  rssSizes: number[];
   coldStartRuns: number;
   outDir: string;
   /** Write the report again from a run's results.json, measuring nothing. */
@@ -75,6 +80,8 @@ export const parseOptions = (argv: string[]): BenchOptions => {
       : quick
         ? [64 * MiB, 256 * MiB]
         : [1 * GiB, 2 * GiB],
+    partSizes: quick ? [64 * MiB] : [1 * GiB, 4 * GiB],
+    rssSizes: quick ? [1 * GiB] : [4 * GiB, 20 * GiB],
     coldStartRuns: quick ? 3 : 11,
     from: flags.has('from') ? resolve(flags.get('from') as string) : null,
     outDir: resolve(
@@ -144,20 +151,23 @@ export const main = async (argv: string[]): Promise<void> => {
       'life',
       'fanout',
       'bytes',
+      'multipart',
     ].some((name) => options.only.has(name as SectionName));
     if (needsEmulators) {
       const emulators = await startEmulators({ dataDir: null, s3Directory: join(work, 's3') });
       stopEmulators = emulators.stop;
       const endpoints = emulators.endpoints;
       let url = '';
-      if (options.only.has('contention') || options.only.has('bytes')) {
+      if (options.only.has('contention') || options.only.has('bytes') || options.only.has('multipart')) {
         const served = await serveVault({
           endpoints,
           table: 'camvault-bench',
           bucket: 'camvault-bench',
           jwtSecret: SECRET,
           environment: {
-            CAMVAULT_MAX_UPLOAD_BYTES: String(Math.max(...options.byteSizes, 5 * GiB)),
+            CAMVAULT_MAX_UPLOAD_BYTES: String(Math.max(...options.byteSizes, 50 * GiB)),
+            // Section 5 compares one PUT with one PUT; section 10 asks for parts itself.
+            CAMVAULT_MULTIPART_THRESHOLD_BYTES: String(5 * GiB),
           },
         });
         closeServer = served.close;
@@ -225,6 +235,22 @@ export const main = async (argv: string[]): Promise<void> => {
           bytes({ url, secret: SECRET, sizes: options.byteSizes, rounds: options.quick ? 1 : 2, work, log }),
         (rows) => {
           results.bytes = rows;
+        },
+      );
+      await run(
+        'multipart',
+        () =>
+          multipart({
+            url,
+            secret: SECRET,
+            sizes: options.partSizes,
+            rssSizes: options.rssSizes,
+            rounds: options.quick ? 1 : 2,
+            work,
+            log,
+          }),
+        (result) => {
+          results.multipart = result;
         },
       );
     }

@@ -12,7 +12,9 @@ import type { FanOutPoint } from '../sections/fan-out';
 import type { FileLifeResult, HistoryPoint, TreePoint } from '../sections/file-life';
 import type { ListingPoint } from '../sections/listing';
 import type { LockScalePoint } from '../sections/lock-scale';
+import type { MultipartBench } from '../sections/multipart';
 import type { RulesResult } from '../sections/rules';
+import { multipartReport } from './report-multipart';
 import { formatBytes, formatCount, formatMs, formatRatio, GiB, MiB } from './stats';
 import { formatMsTick, logLogChart } from './svg-chart';
 
@@ -26,6 +28,7 @@ export interface BenchResults {
   life?: FileLifeResult;
   fanOut?: FanOutPoint[];
   bytes?: BytesResult[];
+  multipart?: MultipartBench;
 }
 
 export interface RunInfo {
@@ -684,6 +687,14 @@ ${table(
   ]),
 )}
 `);
+  }
+
+  // 10. Large files in parts.
+  if (results.multipart) {
+    const report = multipartReport(results.multipart);
+    targets.push(...report.targets);
+    misses.push(...report.misses);
+    sections.push(report.section);
   }
 
   const cold = results.coldStart;
