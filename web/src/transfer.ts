@@ -45,7 +45,11 @@ export const putToStorage = (
     // (v2) Over the vault's multipart threshold the upload comes in parts, which this page does not send yet.
     if (upload.method !== 'PUT')
       return reject(
-        new ApiError(0, 'MULTIPART', 'this file is large enough to go in parts: send it with the camvault CLI'),
+        new ApiError(
+          0,
+          'MULTIPART',
+          'this file is large enough to go in parts: send it with the camvault CLI',
+        ),
       );
     const request = new XMLHttpRequest();
     signal?.addEventListener('abort', () => request.abort(), { once: true });
