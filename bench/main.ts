@@ -59,7 +59,8 @@ export const parseOptions = (argv: string[]): BenchOptions => {
     flags.set(match[1], match[2] ?? 'true');
   }
   for (const flag of flags.keys()) {
-    if (!['quick', 'only', 'sizes', 'out', 'from'].includes(flag)) throw new Error(`unknown flag --${flag}`);
+    if (!['quick', 'only', 'sizes', 'part-sizes', 'out', 'from'].includes(flag))
+      throw new Error(`unknown flag --${flag}`);
   }
   const quick = flags.get('quick') === 'true';
   const only = new Set<SectionName>();
@@ -80,7 +81,11 @@ export const parseOptions = (argv: string[]): BenchOptions => {
       : quick
         ? [64 * MiB, 256 * MiB]
         : [1 * GiB, 2 * GiB],
-    partSizes: quick ? [64 * MiB] : [1 * GiB, 4 * GiB],
+    partSizes: flags.has('part-sizes')
+      ? (flags.get('part-sizes') as string).split(',').map(parseSize)
+      : quick
+        ? [64 * MiB]
+        : [1 * GiB, 4 * GiB],
     rssSizes: quick ? [1 * GiB] : [4 * GiB, 20 * GiB],
     coldStartRuns: quick ? 3 : 11,
     from: flags.has('from') ? resolve(flags.get('from') as string) : null,

@@ -9,11 +9,14 @@ import { open, stat } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import { Readable, Transform, type TransformCallback, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { Worker } from 'node:worker_threads';
 import type { SingleUpload } from '#shared/model';
 import { CliError, EXIT, otherError } from './errors';
 import { networkCause, openRequest, readText } from './http';
 
 const CHUNK_BYTES = 1024 * 1024;
+/** Several parts are sent at once: smaller reads keep what waits for the network small. */
+const SEND_CHUNK_BYTES = 256 * 1024;
 
 export interface Digest {
   sha256: string;
@@ -22,14 +25,16 @@ export interface Digest {
 
 /** Passes bytes through while hashing and counting them; fails past `maxBytes`. */
 class Meter extends Transform {
-  private readonly hash = createHash('sha256');
+  private readonly hash;
   bytes = 0;
 
   constructor(
     private readonly maxBytes: number | null,
     private readonly onBytes: (bytes: number) => void = () => undefined,
+    hashing = true,
   ) {
     super();
+    this.hash = hashing ? createHash('sha256') : null;
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
@@ -38,13 +43,13 @@ class Meter extends Transform {
       callback(new TooManyBytes(this.maxBytes));
       return;
     }
-    this.hash.update(chunk);
+    this.hash?.update(chunk);
     this.onBytes(this.bytes);
     callback(null, chunk);
   }
 
   digest(): Digest {
-    return { sha256: this.hash.digest('hex'), sizeBytes: this.bytes };
+    return { sha256: this.hash?.digest('hex') ?? '', sizeBytes: this.bytes };
   }
 }
 
@@ -96,11 +101,145 @@ export class VerificationError extends CliError {
   }
 }
 
+/** A download is fetched in ranges of this size, several at once, when it is larger than one. */
+export const RANGE_BYTES = 8 * 1024 * 1024;
+/** Ranges fetched but not yet hashed, at most, per range in flight: what the download holds in memory. */
+const RANGES_AHEAD = 2;
+const RANGE_ATTEMPTS = 5;
+
 /**
- * GETs a presigned URL into `path` (created new, never overwritten), hashing on the way.
- * Verifying the digest is the caller's business; more bytes than `expectedBytes` stop it early.
+ * GETs a presigned URL into `path` (created new, never overwritten), hashing on the way; a file of
+ * more than one range goes `parallel` ranges at a time, each retried on its own, and is hashed in
+ * order as the ranges arrive. Verifying the digest is the caller's business; more bytes than
+ * `expectedBytes` stop it early.
  */
 export const downloadToFile = async (
+  url: string,
+  path: string,
+  options: {
+    expectedBytes: number;
+    signal: AbortSignal;
+    onBytes?: (bytes: number) => void;
+    parallel?: number;
+  },
+): Promise<Digest> => {
+  const parallel = options.parallel ?? 1;
+  const digest =
+    parallel > 1 && options.expectedBytes > RANGE_BYTES
+      ? await downloadInRanges(url, path, { ...options, parallel })
+      : await downloadInOneStream(url, path, options);
+  // On disk before it is renamed into place: a crash must not leave a short file under the real name.
+  const handle = await open(path, 'r+');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  return digest;
+};
+
+/** One range of a download, whole, in memory (at most RANGE_BYTES). */
+const getRange = async (url: string, start: number, end: number, signal: AbortSignal): Promise<Buffer> => {
+  const { request, response: responded } = openRequest(
+    new URL(url),
+    { method: 'GET', headers: { range: `bytes=${start}-${end}` } },
+    signal,
+  );
+  request.end();
+  let response: IncomingMessage;
+  try {
+    response = await responded;
+  } catch (error) {
+    throw transferError(error, 'download');
+  }
+  if (response.statusCode !== 206) throw await storageFailure(response, 'download');
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of response) {
+      size += (chunk as Buffer).length;
+      if (size > end - start + 1)
+        throw new VerificationError('storage sent more than the range asked for; nothing was saved');
+      chunks.push(chunk as Buffer);
+    }
+  } catch (error) {
+    throw transferError(error, 'download');
+  }
+  if (size !== end - start + 1)
+    throw otherError(`storage sent ${size} bytes of a range of ${end - start + 1}`);
+  return Buffer.concat(chunks, size);
+};
+
+const downloadInRanges = async (
+  url: string,
+  path: string,
+  options: {
+    expectedBytes: number;
+    signal: AbortSignal;
+    onBytes?: (bytes: number) => void;
+    parallel: number;
+  },
+): Promise<Digest> => {
+  const { expectedBytes: size, signal, parallel } = options;
+  const count = Math.ceil(size / RANGE_BYTES);
+  const hash = createHash('sha256');
+  const arrived = new Map<number, Buffer>();
+  let hashed = 0;
+  let taken = 0;
+  let received = 0;
+  let wake: (() => void)[] = [];
+  let stopped = false;
+  const wakeAll = () => {
+    const waiting = wake;
+    wake = [];
+    for (const resume of waiting) resume();
+  };
+  const file = await open(path, 'wx');
+  const worker = async () => {
+    for (let index = taken++; index < count && !stopped; index = taken++) {
+      // Not too far ahead of the hash, which goes in order: memory stays a few ranges per worker.
+      while (!stopped && index >= hashed + parallel * RANGES_AHEAD)
+        await new Promise<void>((resolve) => wake.push(resolve));
+      if (stopped) return;
+      const start = index * RANGE_BYTES;
+      const end = Math.min(size, start + RANGE_BYTES) - 1;
+      let bytes: Buffer | null = null;
+      for (let attempt = 1; bytes === null; attempt++) {
+        try {
+          bytes = await getRange(url, start, end, signal);
+        } catch (error) {
+          if (signal.aborted || attempt >= RANGE_ATTEMPTS || error instanceof VerificationError) {
+            // The others stop too: the range the hash waits for will not come.
+            stopped = true;
+            wakeAll();
+            throw error;
+          }
+          await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt));
+        }
+      }
+      await file.write(bytes, 0, bytes.length, start);
+      received += bytes.length;
+      options.onBytes?.(received);
+      arrived.set(index, bytes);
+      for (let next = arrived.get(hashed); next; next = arrived.get(hashed)) {
+        hash.update(next);
+        arrived.delete(hashed);
+        hashed += 1;
+      }
+      wakeAll();
+    }
+  };
+  try {
+    const results = await Promise.allSettled(Array.from({ length: Math.min(parallel, count) }, worker));
+    const failed = results.find((result) => result.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+  } finally {
+    await file.close();
+  }
+  return { sha256: hash.digest('hex'), sizeBytes: received };
+};
+
+const downloadInOneStream = async (
   url: string,
   path: string,
   options: { expectedBytes: number; signal: AbortSignal; onBytes?: (bytes: number) => void },
@@ -124,25 +263,20 @@ export const downloadToFile = async (
       );
     throw transferError(error, 'download');
   }
-  // On disk before it is renamed into place: a crash must not leave a short file under the real name.
-  const handle = await open(path, 'r+');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
   return meter.digest();
 };
 
 /**
  * PUTs `sizeBytes` bytes of `path` from `offset` to a presigned URL with exactly the headers the vault
- * gave, plus content-length. Hashes them again while sending: if the file changed since it was hashed,
- * this fails (and the caller must not check in).
+ * gave, plus content-length. With a `sha256`, hashes them again while sending: if the file changed
+ * since it was hashed, this fails (and the caller must not check in). Parts are sent without (null):
+ * storage refuses a part whose bytes do not match its signed SHA-256 (S3), and the vault verifies
+ * every part against it before it commits, so a third pass over the bytes would tell nothing new.
  */
 export const putBytes = async (
   path: string,
   target: { url: string; headers: Record<string, string> },
-  bytes: { offset: number; sizeBytes: number; sha256: string },
+  bytes: { offset: number; sizeBytes: number; sha256: string | null },
   options: { signal: AbortSignal; onBytes?: (bytes: number) => void },
 ): Promise<void> => {
   const { offset, sizeBytes } = bytes;
@@ -154,7 +288,11 @@ export const putBytes = async (
   const source =
     sizeBytes === 0
       ? Readable.from([])
-      : createReadStream(path, { start: offset, end: offset + sizeBytes - 1, highWaterMark: CHUNK_BYTES });
+      : createReadStream(path, {
+          start: offset,
+          end: offset + sizeBytes - 1,
+          highWaterMark: SEND_CHUNK_BYTES,
+        });
   // Storage that refuses early answers before reading everything: stop sending then.
   void responded.then(
     (response) => {
@@ -162,7 +300,7 @@ export const putBytes = async (
     },
     () => undefined,
   );
-  const meter = new Meter(sizeBytes, options.onBytes);
+  const meter = new Meter(sizeBytes, options.onBytes, bytes.sha256 !== null);
   const [sent, answered] = await Promise.allSettled([
     pipeline(source, meter, request, { signal: options.signal }),
     responded,
@@ -178,7 +316,7 @@ export const putBytes = async (
   response.resume();
   if (sent.status === 'rejected') throw transferError(sent.reason, 'upload');
   const digest = meter.digest();
-  if (digest.sizeBytes !== sizeBytes || digest.sha256 !== bytes.sha256) {
+  if (digest.sizeBytes !== sizeBytes || (bytes.sha256 !== null && digest.sha256 !== bytes.sha256)) {
     throw new VerificationError(
       `${path} changed while it was being uploaded; nothing was checked in (run the command again)`,
     );
@@ -193,45 +331,54 @@ export const uploadFile = (
 ): Promise<void> =>
   putBytes(path, upload, { offset: 0, sizeBytes: upload.sizeBytes, sha256: upload.sha256 }, options);
 
+// The parts' SHA-256s, computed from the worker's own read of the file (the page cache's, mostly).
+const PART_HASHER = `const { parentPort, workerData } = require('node:worker_threads');
+const { createReadStream } = require('node:fs');
+const { createHash } = require('node:crypto');
+const { path, partSizeBytes } = workerData;
+const hashes = [];
+let part = createHash('sha256'), inPart = 0;
+createReadStream(path, { highWaterMark: ${CHUNK_BYTES} })
+  .on('data', (chunk) => {
+    for (let rest = chunk; rest.length > 0; ) {
+      const take = Math.min(partSizeBytes - inPart, rest.length);
+      part.update(rest.subarray(0, take));
+      inPart += take;
+      rest = rest.subarray(take);
+      if (inPart === partSizeBytes) { hashes.push(part.digest('hex')); part = createHash('sha256'); inPart = 0; }
+    }
+  })
+  .on('end', () => { if (inPart > 0 || hashes.length === 0) hashes.push(part.digest('hex')); parentPort.postMessage(hashes); })
+  .on('error', (error) => { throw error; });`;
+
+const hashParts = (path: string, partSizeBytes: number, signal: AbortSignal): Promise<string[]> =>
+  new Promise((resolve, reject) => {
+    const worker = new Worker(PART_HASHER, { eval: true, workerData: { path, partSizeBytes } });
+    const stop = () => void worker.terminate();
+    signal.addEventListener('abort', stop, { once: true });
+    worker.once('message', (hashes: string[]) => resolve(hashes));
+    worker.once('error', reject);
+    worker.once('exit', () => {
+      signal.removeEventListener('abort', stop);
+      reject(signal.aborted ? signal.reason : new Error('the part hasher stopped'));
+    });
+  });
+
 /**
- * The SHA-256 of a local file and, with `partSizeBytes`, of each of its parts, in one read: what a
- * multipart upload declares before it sends anything.
+ * The SHA-256 of a local file and, with `partSizeBytes`, of each of its parts: what a multipart upload
+ * declares before it sends anything. The parts are hashed in a worker thread while this one hashes
+ * the whole, so the two take one pass's time on two cores.
  */
 export const digestFile = async (
   path: string,
   partSizeBytes: number | null,
   options: { signal: AbortSignal; onBytes?: (bytes: number) => void },
 ): Promise<{ sha256: string; sizeBytes: number; partSha256s: string[] }> => {
-  const whole = createHash('sha256');
-  const partSha256s: string[] = [];
-  let part = createHash('sha256');
-  let inPart = 0;
-  let total = 0;
-  const splitter = new Writable({
-    write: (chunk: Buffer, _encoding, callback) => {
-      whole.update(chunk);
-      let rest = chunk;
-      while (partSizeBytes !== null && inPart + rest.length >= partSizeBytes) {
-        const take = partSizeBytes - inPart;
-        part.update(rest.subarray(0, take));
-        partSha256s.push(part.digest('hex'));
-        part = createHash('sha256');
-        inPart = 0;
-        rest = rest.subarray(take);
-      }
-      if (partSizeBytes !== null) part.update(rest);
-      inPart += rest.length;
-      total += chunk.length;
-      options.onBytes?.(total);
-      callback();
-    },
-  });
-  await pipeline(createReadStream(path, { highWaterMark: CHUNK_BYTES }), splitter, {
-    signal: options.signal,
-  });
-  if (partSizeBytes !== null && (inPart > 0 || partSha256s.length === 0))
-    partSha256s.push(part.digest('hex'));
-  return { sha256: whole.digest('hex'), sizeBytes: total, partSha256s };
+  const parts = partSizeBytes === null ? Promise.resolve([]) : hashParts(path, partSizeBytes, options.signal);
+  // Not left unhandled should the whole file's hash fail first.
+  parts.catch(() => undefined);
+  const whole = await hashFile(path, options);
+  return { ...whole, partSha256s: await parts };
 };
 
 /** A path's regular-file stat, or null when nothing is there. */
