@@ -174,6 +174,8 @@ export const main = async (argv: string[]): Promise<void> => {
             // Section 5 compares one PUT with one PUT; section 10 asks for parts itself.
             CAMVAULT_MULTIPART_THRESHOLD_BYTES: String(5 * GiB),
           },
+          // As on AWS, where storage's events start the verifier: parts are verified as they arrive.
+          verifyEveryMs: 500,
         });
         closeServer = served.close;
         url = served.url;
