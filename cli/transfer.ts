@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { type FileHandle, open, stat } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import { Readable, Transform, type TransformCallback, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -103,8 +103,8 @@ export class VerificationError extends CliError {
 
 /** A download is fetched in ranges of this size, several at once, when it is larger than one. */
 export const RANGE_BYTES = 8 * 1024 * 1024;
-/** Ranges fetched but not yet hashed, at most, per range in flight: what the download holds in memory. */
-const RANGES_AHEAD = 2;
+/** How far the ranges fetched may run ahead of the hash, in ranges per range in flight (on disk, not in memory). */
+const RANGES_AHEAD = 4;
 const RANGE_ATTEMPTS = 5;
 
 /**
@@ -138,8 +138,15 @@ export const downloadToFile = async (
   return digest;
 };
 
-/** One range of a download, whole, in memory (at most RANGE_BYTES). */
-const getRange = async (url: string, start: number, end: number, signal: AbortSignal): Promise<Buffer> => {
+/** One range of a download, written to `file` at its place as it arrives; its length. */
+const getRange = async (
+  url: string,
+  file: FileHandle,
+  range: { start: number; end: number },
+  signal: AbortSignal,
+  onChunk: (bytes: number) => void,
+): Promise<void> => {
+  const { start, end } = range;
   const { request, response: responded } = openRequest(
     new URL(url),
     { method: 'GET', headers: { range: `bytes=${start}-${end}` } },
@@ -153,23 +160,28 @@ const getRange = async (url: string, start: number, end: number, signal: AbortSi
     throw transferError(error, 'download');
   }
   if (response.statusCode !== 206) throw await storageFailure(response, 'download');
-  const chunks: Buffer[] = [];
-  let size = 0;
+  let position = start;
   try {
     for await (const chunk of response) {
-      size += (chunk as Buffer).length;
-      if (size > end - start + 1)
+      const bytes = chunk as Buffer;
+      if (position + bytes.length > end + 1)
         throw new VerificationError('storage sent more than the range asked for; nothing was saved');
-      chunks.push(chunk as Buffer);
+      await file.write(bytes, 0, bytes.length, position);
+      position += bytes.length;
+      onChunk(bytes.length);
     }
   } catch (error) {
     throw transferError(error, 'download');
   }
-  if (size !== end - start + 1)
-    throw otherError(`storage sent ${size} bytes of a range of ${end - start + 1}`);
-  return Buffer.concat(chunks, size);
+  if (position !== end + 1)
+    throw otherError(`storage sent ${position - start} bytes of a range of ${end - start + 1}`);
 };
 
+/**
+ * Ranges fetched `parallel` at a time, each written at its place as it arrives and retried on its
+ * own; the SHA-256 follows in order, reading back what was written (from the page cache): memory
+ * stays flat whatever the number of ranges in flight.
+ */
 const downloadInRanges = async (
   url: string,
   path: string,
@@ -182,32 +194,66 @@ const downloadInRanges = async (
 ): Promise<Digest> => {
   const { expectedBytes: size, signal, parallel } = options;
   const count = Math.ceil(size / RANGE_BYTES);
+  const spanOf = (index: number) => ({
+    start: index * RANGE_BYTES,
+    end: Math.min(size, (index + 1) * RANGE_BYTES) - 1,
+  });
   const hash = createHash('sha256');
-  const arrived = new Map<number, Buffer>();
+  const done = new Set<number>();
   let hashed = 0;
   let taken = 0;
   let received = 0;
-  let wake: (() => void)[] = [];
   let stopped = false;
+  let wake: (() => void)[] = [];
   const wakeAll = () => {
     const waiting = wake;
     wake = [];
     for (const resume of waiting) resume();
   };
-  const file = await open(path, 'wx');
+  // Created new (never over another file), and read back for the hash.
+  const file = await open(path, 'wx+');
+  const readBack = Buffer.allocUnsafe(CHUNK_BYTES);
+  let hashing: Promise<void> = Promise.resolve();
+  /** Hashes every range done in order after the last one hashed; one run at a time. */
+  const hashAhead = () => {
+    hashing = hashing.then(async () => {
+      while (done.has(hashed)) {
+        const { start, end } = spanOf(hashed);
+        for (let position = start; position <= end; ) {
+          const { bytesRead } = await file.read(
+            readBack,
+            0,
+            Math.min(CHUNK_BYTES, end + 1 - position),
+            position,
+          );
+          if (bytesRead === 0) throw new Error(`range ${hashed} of ${path} reads short`);
+          hash.update(readBack.subarray(0, bytesRead));
+          position += bytesRead;
+        }
+        done.delete(hashed);
+        hashed += 1;
+        wakeAll();
+      }
+    });
+    return hashing;
+  };
   const worker = async () => {
     for (let index = taken++; index < count && !stopped; index = taken++) {
-      // Not too far ahead of the hash, which goes in order: memory stays a few ranges per worker.
+      // Not too far ahead of the hash, which reads back what is written while the page cache has it.
       while (!stopped && index >= hashed + parallel * RANGES_AHEAD)
         await new Promise<void>((resolve) => wake.push(resolve));
       if (stopped) return;
-      const start = index * RANGE_BYTES;
-      const end = Math.min(size, start + RANGE_BYTES) - 1;
-      let bytes: Buffer | null = null;
-      for (let attempt = 1; bytes === null; attempt++) {
+      for (let attempt = 1; ; attempt++) {
+        let got = 0;
         try {
-          bytes = await getRange(url, start, end, signal);
+          await getRange(url, file, spanOf(index), signal, (bytes) => {
+            got += bytes;
+            received += bytes;
+            options.onBytes?.(received);
+          });
+          break;
         } catch (error) {
+          received -= got;
           if (signal.aborted || attempt >= RANGE_ATTEMPTS || error instanceof VerificationError) {
             // The others stop too: the range the hash waits for will not come.
             stopped = true;
@@ -217,22 +263,15 @@ const downloadInRanges = async (
           await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt));
         }
       }
-      await file.write(bytes, 0, bytes.length, start);
-      received += bytes.length;
-      options.onBytes?.(received);
-      arrived.set(index, bytes);
-      for (let next = arrived.get(hashed); next; next = arrived.get(hashed)) {
-        hash.update(next);
-        arrived.delete(hashed);
-        hashed += 1;
-      }
-      wakeAll();
+      done.add(index);
+      await hashAhead();
     }
   };
   try {
     const results = await Promise.allSettled(Array.from({ length: Math.min(parallel, count) }, worker));
     const failed = results.find((result) => result.status === 'rejected');
     if (failed) throw (failed as PromiseRejectedResult).reason;
+    await hashAhead();
   } finally {
     await file.close();
   }
