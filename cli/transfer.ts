@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { type FileHandle, open, stat } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
-import { Readable, Transform, type TransformCallback, Writable } from 'node:stream';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Worker } from 'node:worker_threads';
 import type { SingleUpload } from '#shared/model';
@@ -59,21 +59,31 @@ class TooManyBytes extends Error {
   }
 }
 
-const discard = () =>
-  new Writable({
-    write: (_chunk, _encoding, callback) => callback(),
-  });
-
-/** The SHA-256 and size of a local file, read in 1 MiB chunks. */
+/**
+ * The SHA-256 and size of a local file, read in 1 MiB chunks into one buffer used again and again:
+ * hashing gigabytes leaves no garbage behind, so memory stays at its start.
+ */
 export const hashFile = async (
   path: string,
   options: { signal: AbortSignal; onBytes?: (bytes: number) => void },
 ): Promise<Digest> => {
-  const meter = new Meter(null, options.onBytes);
-  await pipeline(createReadStream(path, { highWaterMark: CHUNK_BYTES }), meter, discard(), {
-    signal: options.signal,
-  });
-  return meter.digest();
+  const hash = createHash('sha256');
+  const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+  const file = await open(path, 'r');
+  let total = 0;
+  try {
+    for (;;) {
+      options.signal.throwIfAborted();
+      const { bytesRead } = await file.read(buffer, 0, CHUNK_BYTES, total);
+      if (bytesRead === 0) break;
+      hash.update(buffer.subarray(0, bytesRead));
+      total += bytesRead;
+      options.onBytes?.(total);
+    }
+  } finally {
+    await file.close();
+  }
+  return { sha256: hash.digest('hex'), sizeBytes: total };
 };
 
 /** S3 answers errors in XML; its <Code> and <Message> say more than the status. */
@@ -370,25 +380,25 @@ export const uploadFile = (
 ): Promise<void> =>
   putBytes(path, upload, { offset: 0, sizeBytes: upload.sizeBytes, sha256: upload.sha256 }, options);
 
-// The parts' SHA-256s, computed from the worker's own read of the file (the page cache's, mostly).
+// The parts' SHA-256s, computed from the worker's own read of the file (the page cache's, mostly),
+// into one buffer used again and again.
 const PART_HASHER = `const { parentPort, workerData } = require('node:worker_threads');
-const { createReadStream } = require('node:fs');
+const { openSync, readSync, closeSync } = require('node:fs');
 const { createHash } = require('node:crypto');
 const { path, partSizeBytes } = workerData;
+const buffer = Buffer.allocUnsafe(${CHUNK_BYTES});
 const hashes = [];
-let part = createHash('sha256'), inPart = 0;
-createReadStream(path, { highWaterMark: ${CHUNK_BYTES} })
-  .on('data', (chunk) => {
-    for (let rest = chunk; rest.length > 0; ) {
-      const take = Math.min(partSizeBytes - inPart, rest.length);
-      part.update(rest.subarray(0, take));
-      inPart += take;
-      rest = rest.subarray(take);
-      if (inPart === partSizeBytes) { hashes.push(part.digest('hex')); part = createHash('sha256'); inPart = 0; }
-    }
-  })
-  .on('end', () => { if (inPart > 0 || hashes.length === 0) hashes.push(part.digest('hex')); parentPort.postMessage(hashes); })
-  .on('error', (error) => { throw error; });`;
+const fd = openSync(path, 'r');
+for (let position = 0, part = createHash('sha256'), inPart = 0; ; ) {
+  const bytesRead = readSync(fd, buffer, 0, Math.min(buffer.length, partSizeBytes - inPart), position);
+  if (bytesRead === 0) { if (inPart > 0 || hashes.length === 0) hashes.push(part.digest('hex')); break; }
+  part.update(buffer.subarray(0, bytesRead));
+  position += bytesRead;
+  inPart += bytesRead;
+  if (inPart === partSizeBytes) { hashes.push(part.digest('hex')); part = createHash('sha256'); inPart = 0; }
+}
+closeSync(fd);
+parentPort.postMessage(hashes);`;
 
 const hashParts = (path: string, partSizeBytes: number, signal: AbortSignal): Promise<string[]> =>
   new Promise((resolve, reject) => {
