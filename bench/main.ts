@@ -19,6 +19,7 @@ import { fanOut } from './sections/fan-out';
 import { fileLife } from './sections/file-life';
 import { listing } from './sections/listing';
 import { lockScale } from './sections/lock-scale';
+import { multipart } from './sections/multipart';
 import { folderRules } from './sections/rules';
 import { statusBench } from './sections/status';
 import { syncBench } from './sections/sync';
@@ -35,6 +36,7 @@ export const SECTIONS = [
   'bytes',
   'sync',
   'status',
+  'multipart',
 ] as const;
 export type SectionName = (typeof SECTIONS)[number];
 
@@ -51,10 +53,11 @@ const RESULT_KEYS: Record<SectionName, keyof BenchResults> = {
   bytes: 'bytes',
   sync: 'sync',
   status: 'status',
+  multipart: 'multipart',
 };
 
 /** Sections that need the local HTTP server (the others call the core directly). */
-const SERVED: SectionName[] = ['contention', 'bytes', 'sync', 'status'];
+const SERVED: SectionName[] = ['contention', 'bytes', 'sync', 'status', 'multipart'];
 
 export interface BenchOptions {
   quick: boolean;
@@ -64,6 +67,9 @@ export interface BenchOptions {
   contentionUsers: number;
   contentionRounds: number;
   byteSizes: number[];
+  /** Section 10: transfers in parts of these sizes, and peak RSS at these (sparse files). */
+  partSizes: number[];
+  rssSizes: number[];
   coldStartRuns: number;
   /** `camvault sync` of this many 1 MiB files, this many times. */
   syncFiles: number;
@@ -91,7 +97,7 @@ export const parseOptions = (argv: string[]): BenchOptions => {
     flags.set(match[1], match[2] ?? 'true');
   }
   for (const flag of flags.keys()) {
-    if (!['quick', 'only', 'sizes', 'out', 'from', 'merge'].includes(flag))
+    if (!['quick', 'only', 'sizes', 'part-sizes', 'out', 'from', 'merge'].includes(flag))
       throw new Error(`unknown flag --${flag}`);
   }
   const quick = flags.get('quick') === 'true';
@@ -113,6 +119,12 @@ export const parseOptions = (argv: string[]): BenchOptions => {
       : quick
         ? [64 * MiB, 256 * MiB]
         : [1 * GiB, 2 * GiB],
+    partSizes: flags.has('part-sizes')
+      ? (flags.get('part-sizes') as string).split(',').map(parseSize)
+      : quick
+        ? [64 * MiB]
+        : [1 * GiB, 4 * GiB],
+    rssSizes: quick ? [1 * GiB] : [4 * GiB, 20 * GiB],
     coldStartRuns: quick ? 3 : 11,
     syncFiles: quick ? 50 : 200,
     syncRounds: quick ? 1 : 3,
@@ -219,8 +231,12 @@ export const main = async (argv: string[]): Promise<void> => {
           bucket: 'camvault-bench',
           jwtSecret: SECRET,
           environment: {
-            CAMVAULT_MAX_UPLOAD_BYTES: String(Math.max(...options.byteSizes, 5 * GiB)),
+            CAMVAULT_MAX_UPLOAD_BYTES: String(Math.max(...options.byteSizes, 50 * GiB)),
+            // Section 5 compares one PUT with one PUT; section 12 asks for parts itself.
+            CAMVAULT_MULTIPART_THRESHOLD_BYTES: String(5 * GiB),
           },
+          // As on AWS, where storage's events start the verifier: parts are verified as they arrive.
+          verifyEveryMs: 500,
         });
         closeServer = served.close;
         url = served.url;
@@ -318,6 +334,22 @@ export const main = async (argv: string[]): Promise<void> => {
           }),
         (result) => {
           results.status = result;
+        },
+      );
+      await run(
+        'multipart',
+        () =>
+          multipart({
+            url,
+            secret: SECRET,
+            sizes: options.partSizes,
+            rssSizes: options.rssSizes,
+            rounds: options.quick ? 1 : 2,
+            work,
+            log,
+          }),
+        (result) => {
+          results.multipart = result;
         },
       );
     }

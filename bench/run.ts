@@ -7,7 +7,7 @@
  *   npm run bench -- --only=locks,calls --sizes=256M --out=/tmp/results
  *   npm run bench -- --only=sync,status --merge   # the other sections' figures kept from results.json
  *
- * Sections: cold-start, calls, contention, locks, listing, rules, life, fanout, bytes, sync, status.
+ * Sections: cold-start, calls, contention, locks, listing, rules, life, fanout, bytes, sync, status, multipart.
  */
 
 // Before any module of the server loads: no per-request logs (errors only), no SDK banner.

@@ -265,7 +265,8 @@ export class Sender {
     const worker = async () => {
       for (let partNumber = queue.shift(); partNumber !== undefined; partNumber = queue.shift()) {
         const span = spanOf(digest, partNumber);
-        const bytes = { ...span, sha256: digest.partSha256s[partNumber - 1] as string };
+        // Storage and the vault check each part against its declared SHA-256: no third pass over it here.
+        const bytes = { ...span, sha256: null };
         for (let attempt = 1; ; attempt++) {
           const part = partNumber;
           try {

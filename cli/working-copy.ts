@@ -9,6 +9,7 @@ import type { Download } from '#shared/model';
 import { conflictError, notFoundError, usageError } from './errors';
 import { trackTemporaryFile } from './interrupt';
 import type { Progress } from './output';
+import { sendSettings } from './send';
 import { type Digest, downloadToFile, hashFile, statFile, VerificationError } from './transfer';
 import { PARTIAL_SUFFIX } from './workspace-paths';
 
@@ -149,6 +150,7 @@ export const placeVersion = async (
   try {
     const digest = await downloadToFile(link.url, temporary, {
       expectedBytes: link.sizeBytes,
+      parallel: sendSettings().parallel,
       signal: options.signal,
       onBytes: options.onBytes,
     });

@@ -28,7 +28,7 @@ export const verifyStagedParts = (vault: Vault) =>
       if (!match) return;
       const uploadId = match[1] as string;
       const deadline = Date.now() + Math.max(0, context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS);
-      const { upload, problem } = await vault.stagedBytes.advance(uploadId, deadline);
+      const { upload, problem } = await vault.stagedBytes.advance(uploadId, { deadline });
       logger.info('staged parts verified', {
         uploadId,
         part: Number(match[2]),

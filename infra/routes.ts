@@ -59,7 +59,15 @@ export interface RouteDefinition {
   stagingActions?: ('s3:GetObject' | 's3:PutObject' | 's3:DeleteObject')[];
   /** Actions on the bucket itself, when a handler needs one. */
   bucketActions?: 's3:ListBucket'[];
+  /**
+   * The function's time limit; default DEFAULT_ROUTE_TIMEOUT_SECONDS, just under the HTTP API's 30 s.
+   * A route may work on after the gateway gave up only if a repeated request is safe (idempotent):
+   * the client, answered 503/504, asks again and gets the outcome.
+   */
+  timeoutSeconds?: number;
 }
+
+export const DEFAULT_ROUTE_TIMEOUT_SECONDS = 29;
 
 const READ_ITEM: TableAction[] = ['dynamodb:GetItem'];
 /** A file read, then one transaction: its item updated, the audit entry put. */
@@ -195,6 +203,9 @@ export const routes: RouteDefinition[] = [
     stagingActions: ['s3:GetObject', 's3:DeleteObject'],
     // Without it HeadObject answers 403, not 404, for a missing blob. S3 evaluates no s3:prefix for that check, so the grant is on the bucket ARN.
     bucketActions: ['s3:ListBucket'],
+    // A large upload the background verifier has not caught up with is verified here, past the
+    // gateway's 30 s if need be; a check-in is idempotent, so the client's retry gets the version.
+    timeoutSeconds: 300,
   },
   {
     id: 'ReleaseLock',
@@ -483,8 +494,8 @@ export const backgroundFunctions = {
   /** AWS only: locally the server verifies its own tokens for those routes, as it does for the JWT ones. */
   lfsAuthorizer: { id: 'LfsAuthorizer', entry: 'functions/lfs-authorizer.ts', trigger: 'authorizer' },
   /**
-   * AWS only: verifies staged parts as they arrive, ahead of the check-in. Locally nothing runs it (no
-   * emulator here sends storage events, and the local server has no 30 s limit): the check-in does it all.
+   * Verifies staged parts as they arrive, ahead of the check-in: on AWS run by S3's object-created
+   * events, locally by a timer (no emulator here sends storage events to another process).
    */
   verifyStagedParts: {
     id: 'VerifyStagedParts',

@@ -40,8 +40,10 @@ export class BenchClient {
     this.request('DELETE', `/locks/${encodeName(name)}${force ? '?force=true' : ''}`);
   checkin = (name: string, body: { uploadId?: string; message?: string; keepLock?: boolean } = {}) =>
     this.request('POST', `/checkin/${encodeName(name)}`, body);
-  stage = (name: string, sizeBytes: number, sha256: string) =>
-    this.request('POST', '/uploads', { name, sizeBytes, sha256 });
+  stage = (name: string, sizeBytes: number, sha256: string, partSizeBytes?: number) =>
+    this.request('POST', '/uploads', { name, sizeBytes, sha256, partSizeBytes });
+  partUrls = (uploadId: string, parts: { partNumber: number; sha256: string }[]) =>
+    this.request('POST', `/uploads/${uploadId}/parts`, { parts });
   downloadLink = (name: string) => this.request('GET', `/download/${encodeName(name)}`);
 
   /** Stage, PUT to storage, check in: a new file's version 1 or the next version under the caller's lock. */

@@ -12,9 +12,11 @@ import type { FanOutPoint } from '../sections/fan-out';
 import type { FileLifeResult, HistoryPoint, TreePoint } from '../sections/file-life';
 import type { ListingPoint } from '../sections/listing';
 import type { LockScalePoint } from '../sections/lock-scale';
+import type { MultipartBench } from '../sections/multipart';
 import type { RulesResult } from '../sections/rules';
 import type { StatusPoint, StatusResult } from '../sections/status';
 import type { SyncResult } from '../sections/sync';
+import { multipartReport } from './report-multipart';
 import { formatBytes, formatCount, formatMs, formatRatio, GiB, MiB, median } from './stats';
 import { formatMsTick, logLogChart } from './svg-chart';
 
@@ -30,6 +32,7 @@ export interface BenchResults {
   bytes?: BytesResult[];
   sync?: SyncResult;
   status?: StatusResult;
+  multipart?: MultipartBench;
 }
 
 /** A run whose figures a `--merge` run kept for the sections it did not measure. */
@@ -823,6 +826,14 @@ ${table(
 )}
 
 Starting the CLI at all (\`camvault --help\`) takes ${formatMs(status.cliStartMs)} of each CLI figure.`);
+  }
+
+  // 12. Large files in parts.
+  if (results.multipart) {
+    const report = multipartReport(results.multipart);
+    targets.push(...report.targets);
+    misses.push(...report.misses);
+    sections.push(report.section);
   }
 
   const cold = results.coldStart;

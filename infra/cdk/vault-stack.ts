@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { CfnOutput, Duration, Lazy, Stack, type StackProps } from 'aws-cdk-lib';
 import { Trigger } from 'aws-cdk-lib/triggers';
 import type { Construct } from 'constructs';
-import { backgroundFunctions, routes } from '../routes';
+import { backgroundFunctions, DEFAULT_ROUTE_TIMEOUT_SECONDS, routes } from '../routes';
 import { type VaultSettings, vaultEnvironment } from './settings';
 import { VaultApi } from './vault-api';
 import { VaultFunction } from './vault-function';
@@ -128,6 +128,7 @@ export class VaultStack extends Stack {
         logRetention: settings.logRetention,
         // With DynamoDB, S3 and the presigner bundled, a route handler is over the 500 KB budget.
         sdk: 'runtime',
+        timeout: Duration.seconds(route.timeoutSeconds ?? DEFAULT_ROUTE_TIMEOUT_SECONDS),
       });
       handler.bindTable(table, route.tableActions, route.queryIndexes ?? []);
       handler.bindBlobs(bucket, route.blobActions);

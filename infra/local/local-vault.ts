@@ -3,6 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { signBucketPathsLikeTheEmulator } from '#shared/aws/clients/s3';
 import type { MigrationReport } from '#shared/aws/dynamodb/migrate-v1';
+import { S3FileStore } from '#shared/aws/s3-file-store';
 import { backgroundFunctions, routes } from '../routes';
 import {
   EMULATOR_CREDENTIALS,
@@ -115,7 +116,48 @@ export interface ServeOptions {
   feeds?: { checkpointFile: string; pollMs?: number };
   /** Run the sweeper this often (what the schedule does on AWS); unset: never. */
   sweepEveryMs?: number;
+  /**
+   * Verify the staged parts of uploads in progress this often, what S3's object-created events make
+   * the verifier do on AWS (s3rver sends none to another process); unset: the check-in does it all.
+   */
+  verifyEveryMs?: number;
 }
+
+/** The verifier of staged parts on a timer: each tick is, for every upload with staged bytes, the event of one of its parts. */
+const startVerifying = (everyMs: number, stagedUploads: () => AsyncIterable<string>, bucket: string) => {
+  const verify = loadHandler<(event: unknown, context: unknown) => Promise<unknown>>(
+    backgroundFunctions.verifyStagedParts.entry,
+  );
+  const tick = async () => {
+    for await (const uploadId of stagedUploads()) {
+      await verify(
+        {
+          source: 'aws.s3',
+          'detail-type': 'Object Created',
+          detail: { bucket: { name: bucket }, object: { key: `uploads/${uploadId}/00001` } },
+        },
+        lambdaContext(backgroundFunctions.verifyStagedParts.id, 600),
+      );
+    }
+  };
+  let running: Promise<unknown> | null = null;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = tick()
+      .catch((error: unknown) =>
+        console.error(`camvault: verifying staged parts failed: ${(error as Error).message}`),
+      )
+      .finally(() => {
+        running = null;
+      });
+  }, everyMs);
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await running;
+    },
+  };
+};
 
 /** The sweeper on a timer, one run at a time, as the hourly schedule runs it on AWS. */
 const startSweeping = (everyMs: number) => {
@@ -190,6 +232,10 @@ export const serveVault = async (options: ServeOptions) => {
       })
     : null;
   const sweeping = options.sweepEveryMs ? startSweeping(options.sweepEveryMs) : null;
+  const staging = new S3FileStore(clients.s3, options.bucket);
+  const verifying = options.verifyEveryMs
+    ? startVerifying(options.verifyEveryMs, () => staging.stagedUploads(), options.bucket)
+    : null;
   const api = createLocalApi({
     routes,
     handlers: loadHandlers(routes),
@@ -205,7 +251,7 @@ export const serveVault = async (options: ServeOptions) => {
         server.close(() => resolve());
         server.closeIdleConnections();
       });
-      await Promise.all([notifications?.stop(), feeds?.stop(), sweeping?.stop()]);
+      await Promise.all([notifications?.stop(), feeds?.stop(), sweeping?.stop(), verifying?.stop()]);
       serving = false;
     },
   };

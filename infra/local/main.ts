@@ -17,6 +17,8 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1']);
 const DEV_TOKEN_TTL_SECONDS = 12 * 3600;
 /** What abandoned uploads left is swept this often (hourly on AWS). */
 const SWEEP_EVERY_MS = 15 * 60 * 1000;
+/** Staged parts are verified as they arrive (on AWS, storage's events start it). */
+const VERIFY_EVERY_MS = 1000;
 
 const fail = (message: string): never => {
   console.error(`camvault: ${message}`);
@@ -78,6 +80,7 @@ const main = async () => {
       },
       feeds: { checkpointFile: resolve(dataDir, 'feeds-checkpoint.json') },
       sweepEveryMs: SWEEP_EVERY_MS,
+      verifyEveryMs: VERIFY_EVERY_MS,
     });
   } catch (error) {
     await emulators.stop();

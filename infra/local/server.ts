@@ -10,7 +10,7 @@ import type { Context } from 'aws-lambda';
 import { lfsAuthorizerContext } from '#shared/auth/lfs-credentials';
 import type { HttpEvent, HttpResult } from '#shared/http/route';
 import { jsonResponse } from '#shared/http/route';
-import type { RouteDefinition } from '../routes';
+import { DEFAULT_ROUTE_TIMEOUT_SECONDS, type RouteDefinition } from '../routes';
 import {
   type AuthorizerResult,
   buildEvent,
@@ -36,21 +36,27 @@ export const loadHandlers = (routes: RouteDefinition[]): Map<string, LambdaHandl
 export const loadHandler = <Handler>(entry: string): Handler =>
   require(join(REPOSITORY_ROOT, entry)).handler as Handler;
 
-/** The Lambda context a function gets; `functionId` is its id in the route table. */
-export const lambdaContext = (functionId: string): Context => ({
-  callbackWaitsForEmptyEventLoop: false,
-  functionName: `camvault-${functionId}`,
-  functionVersion: '$LATEST',
-  invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:camvault-${functionId}`,
-  memoryLimitInMB: '512',
-  awsRequestId: randomUUID(),
-  logGroupName: `/aws/lambda/camvault-${functionId}`,
-  logStreamName: 'local',
-  getRemainingTimeInMillis: () => 29_000,
-  done: () => undefined,
-  fail: () => undefined,
-  succeed: () => undefined,
-});
+/** The Lambda context a function gets; `functionId` is its id in the route table, `timeoutSeconds` its time limit. */
+export const lambdaContext = (
+  functionId: string,
+  timeoutSeconds = DEFAULT_ROUTE_TIMEOUT_SECONDS,
+): Context => {
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: `camvault-${functionId}`,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:camvault-${functionId}`,
+    memoryLimitInMB: '512',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/camvault-${functionId}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+};
 
 const gatewayError = (response: ServerResponse, status: number, code: string, message: string): void => {
   send(response, jsonResponse({ status, body: { error: { code, message } } }));
@@ -140,7 +146,7 @@ export const createLocalApi = (options: LocalApiOptions) => {
     const event = buildEvent({ request, rawPath, rawQueryString, matched, pathParameters, authorizer, body });
     const handler = options.handlers.get(matched.route.id);
     if (!handler) throw new Error(`no handler loaded for route ${matched.route.id}`);
-    send(response, await handler(event, lambdaContext(matched.route.id)));
+    send(response, await handler(event, lambdaContext(matched.route.id, matched.route.timeoutSeconds)));
   };
 };
 

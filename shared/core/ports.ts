@@ -222,7 +222,14 @@ export interface VaultStore {
   listParts(uploadId: string): Promise<PartRecord[]>;
   /** (v2) Sets the declared SHA-256 of these parts (at most 100), all or none. */
   declareParts(declaration: PartDeclaration): Promise<void>;
-  /** (v2) Moves the verified prefix on by one part, if nobody else did and the upload is still open. */
+  /**
+   * (v2) Claims the verification of the upload's next part until `until`, if its verified prefix is
+   * still as read and nobody holds an unexpired claim: false if not (someone else is verifying it).
+   */
+  claimNextPart(upload: UploadRecord, now: string, until: string): Promise<boolean>;
+  /** (v2) Gives the claim up (the part was missing or wrong): the next verifier need not wait for it. */
+  releasePartClaim(upload: UploadRecord): Promise<void>;
+  /** (v2) Moves the verified prefix on by one part (ending the claim), if nobody else did and the upload is still open. */
   recordVerifiedPart(change: VerifiedPart): Promise<boolean>;
   /** (v2) Marks the upload given up by its stager, if it is still open; false if it was not. */
   abandonUpload(upload: UploadRecord, now: string): Promise<boolean>;

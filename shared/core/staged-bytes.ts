@@ -36,6 +36,10 @@ import { partSpan } from './upload-plan';
 /** Why the verified prefix stopped short of the whole upload. */
 export type PartProblem = { partNumber: number; kind: 'missing' | 'wrong' | 'changed' };
 
+/** How long a verifier may hold a part before another takes it over: ample for reading and hashing it. */
+const claimMs = (partBytes: number): number => Math.max(60_000, (partBytes / (10 * 1024 ** 2)) * 1000);
+const CLAIM_POLL_MS = 200;
+
 export interface Advance {
   /** The upload as it stands after this pass; null when it is gone. */
   upload: UploadRecord | null;
@@ -66,9 +70,16 @@ export class StagedBytes {
 
   /**
    * Verifies, in order, the parts after the verified ones that storage holds, until one is missing or
-   * wrong, or `deadline` (epoch ms) passes. Safe to run anywhere, any number of times at once.
+   * wrong, or `deadline` (epoch ms) passes. Safe to run anywhere, any number of times at once: each
+   * part is claimed before it is read, so two verifiers do not hash it both. With `waitForOthers` (a
+   * check-in, which needs the outcome) a part someone else claimed is waited for; without (the
+   * background verifier), it is left to them.
    */
-  async advance(uploadId: string, deadline = Number.POSITIVE_INFINITY): Promise<Advance> {
+  async advance(
+    uploadId: string,
+    options: { deadline?: number; waitForOthers?: boolean } = {},
+  ): Promise<Advance> {
+    const deadline = options.deadline ?? Number.POSITIVE_INFINITY;
     const { store, blobs } = this.context;
     let upload = await store.getUpload(uploadId);
     if (!isOpen(upload) || upload.method !== 'MULTIPART' || upload.assemblyId === null)
@@ -80,8 +91,21 @@ export class StagedBytes {
     while (isOpen(upload) && upload.verifiedParts < upload.partCount && Date.now() < deadline) {
       const partNumber: number = upload.verifiedParts + 1;
       const part = declared.get(partNumber);
-      const staged = part ? await blobs.readStagedPart(uploadId, partNumber) : null;
-      if (!part || !staged) return { upload, problem: { partNumber, kind: 'missing' } };
+      if (!part) return { upload, problem: { partNumber, kind: 'missing' } };
+      const now = this.context.clock();
+      const lease = new Date(now.getTime() + claimMs(partSpan(upload, partNumber).sizeBytes)).toISOString();
+      if (!(await store.claimNextPart(upload, now.toISOString(), lease))) {
+        // Another verifier has this part (or moved on already): wait for it, or leave it to it.
+        if (!options.waitForOthers) return { upload: await store.getUpload(uploadId), problem: null };
+        await new Promise((resolve) => setTimeout(resolve, CLAIM_POLL_MS));
+        upload = await store.getUpload(uploadId);
+        continue;
+      }
+      const staged = await blobs.readStagedPart(uploadId, partNumber);
+      if (!staged) {
+        await store.releasePartClaim(upload);
+        return { upload, problem: { partNumber, kind: 'missing' } };
+      }
       const hasher = await newHasher(upload.hashState);
       const own = createHash('sha256');
       const expected = partSpan(upload, partNumber).sizeBytes;
@@ -93,10 +117,15 @@ export class StagedBytes {
         hasher.update(chunk as Buffer);
       }
       staged.body.destroy();
-      if (size !== expected || own.digest('hex') !== part.sha256)
+      if (size !== expected || own.digest('hex') !== part.sha256) {
+        await store.releasePartClaim(upload);
         return { upload, problem: { partNumber, kind: 'wrong' } };
+      }
       const copiedETag = await blobs.copyIntoAssembly(assembly, uploadId, partNumber, staged.etag);
-      if (copiedETag === null) return { upload, problem: { partNumber, kind: 'changed' } };
+      if (copiedETag === null) {
+        await store.releasePartClaim(upload);
+        return { upload, problem: { partNumber, kind: 'changed' } };
+      }
       const hashState = Buffer.from(hasher.save()).toString('base64');
       const moved = await store.recordVerifiedPart({ upload, partNumber, hashState, copiedETag });
       // Lost to another verifier (or the upload ended): go on from where it stands now.
@@ -144,7 +173,7 @@ export class StagedBytes {
 
   private async placeParts(initial: UploadRecord): Promise<void> {
     const { blobs, store } = this.context;
-    const { upload, problem } = await this.advance(initial.uploadId);
+    const { upload, problem } = await this.advance(initial.uploadId, { waitForOthers: true });
     if (!upload) throw preconditionFailed(`upload ${initial.uploadId} is gone`);
     if (problem) throw await this.partRefusal(upload, problem);
     if (upload.verifiedParts < upload.partCount || upload.hashState === null || upload.assemblyId === null)

@@ -381,6 +381,20 @@ describe('the functions', () => {
     },
   );
 
+  test.each(routes.map((route) => route.id))(
+    '%s: the time limit its route names (29 s unless a retry is safe)',
+    (routeId) => {
+      const route = routes.find((candidate) => candidate.id === routeId);
+      expect(functionResource(routeId).Properties.Timeout).toBe(route?.timeoutSeconds ?? 29);
+    },
+  );
+
+  test('only the check-in may work on past the gateway’s 30 s: it is idempotent, and the client asks again', () => {
+    expect(routes.filter((route) => (route.timeoutSeconds ?? 29) > 29).map((route) => route.id)).toEqual([
+      'Checkin',
+    ]);
+  });
+
   test('the code reads configuration the test knows about', () => {
     expect(variablesRead).toEqual(
       expect.arrayContaining(['CAMVAULT_TABLE', 'CAMVAULT_BUCKET', 'CAMVAULT_LOG_LEVEL']),

@@ -6,6 +6,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { emulatorClients } from '#infra/local/local-vault';
+import { testEndpoints } from '../support/emulators';
 import { startTestServer, type TestServer } from '../support/http';
 import { type CliUser, loggedInUser, removeUsers, startStallingProxy, waitFor } from './support';
 
@@ -108,4 +111,28 @@ test('a new file added in parts: the vault holds exactly its bytes', async () =>
   expect(added.code).toBe(0);
   expect(JSON.parse(added.stdout).version).toMatchObject({ version: 1, sha256: sha256(bytes) });
   expect((await server.as('bob').downloadBytes('parts/Added In Parts.mcam')).equals(bytes)).toBe(true);
+});
+
+test('a large download goes in ranges at once and is verified whole: bytes altered in storage fail it, and leave no file', async () => {
+  const name = 'parts/Ranged.mcam';
+  const bytes = randomBytes(3 * 8 * 1024 ** 2 + 99);
+  await writeFile(alice.path('Ranged source.mcam'), bytes);
+  expect((await alice.run(['add', 'Ranged source.mcam', name], { env: IN_PARTS })).code).toBe(0);
+  const got = await alice.run(['get', name, '-o', 'ranged copy.mcam'], { env: { CAMVAULT_PARALLEL: '4' } });
+  expect({ code: got.code, stderr: got.stderr }).toEqual({ code: 0, stderr: '' });
+  expect((await readFile(alice.path('ranged copy.mcam'))).equals(bytes)).toBe(true);
+
+  const tampered = Buffer.from(bytes);
+  tampered[20 * 1024 ** 2] = (tampered[20 * 1024 ** 2] ?? 0) ^ 0xff;
+  const { s3 } = emulatorClients(testEndpoints());
+  await s3.send(
+    new PutObjectCommand({ Bucket: server.bucket, Key: `blobs/${sha256(bytes)}`, Body: tampered }),
+  );
+  const before = await alice.entries();
+  const corrupt = await alice.run(['get', name, '-o', 'corrupt copy.mcam', '--json'], {
+    env: { CAMVAULT_PARALLEL: '4' },
+  });
+  expect(corrupt.code).toBe(1);
+  expect(JSON.parse(corrupt.stderr)).toMatchObject({ error: { code: 'VERIFICATION_FAILED' } });
+  expect(await alice.entries()).toEqual(before);
 });

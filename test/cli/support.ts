@@ -161,11 +161,16 @@ const listen = (server: Server) =>
  *
  * Parts of multipart uploads go through it to real storage (their signed Host kept), counted: the
  * first `failParts` PUTs are answered 503 without reaching storage, the next `passParts` go through,
- * and the rest stall like a single upload.
+ * and the rest stall like a single upload; with `sinkParts` every part is read, counted and dropped.
  */
 export const startStallingProxy = async (
   vaultUrl: string,
-  options: { passes?: (path: string) => boolean; passParts?: number; failParts?: number } = {},
+  options: {
+    passes?: (path: string) => boolean;
+    passParts?: number;
+    failParts?: number;
+    sinkParts?: boolean;
+  } = {},
 ) => {
   const passing = options.passes ?? (() => false);
   let passingParts = options.passParts ?? Number.POSITIVE_INFINITY;
@@ -214,6 +219,19 @@ export const startStallingProxy = async (
         request.resume();
         response.writeHead(503);
         response.end('<Error><Code>SlowDown</Code><Message>try again</Message></Error>');
+        return;
+      }
+      if (options.sinkParts) {
+        // Read and dropped, as storage would take them (a measure of the client alone, no disk behind).
+        let bytes = 0;
+        request.on('data', (chunk: Buffer) => {
+          bytes += chunk.length;
+        });
+        request.on('end', () => {
+          storedPartBytes += bytes;
+          response.writeHead(200, { etag: '"sink"' });
+          response.end();
+        });
         return;
       }
       if (passingParts > 0) {

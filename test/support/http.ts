@@ -99,7 +99,10 @@ export class ApiClient {
 /** The local server on a fresh table and bucket; `options` adds events or extra pages as `npm start` has them. */
 export const startTestServer = async (
   environment: Record<string, string> = {},
-  options: Pick<ServeOptions, 'notifications' | 'extraPages' | 'feeds' | 'sweepEveryMs'> = {},
+  options: Pick<
+    ServeOptions,
+    'notifications' | 'extraPages' | 'feeds' | 'sweepEveryMs' | 'verifyEveryMs'
+  > = {},
 ) => {
   const table = uniqueResourceName('table');
   const bucket = uniqueResourceName('bucket');

@@ -557,13 +557,38 @@ export class DynamoDbVaultStore implements VaultStore {
     );
   }
 
+  async claimNextPart(upload: UploadRecord, now: string, until: string): Promise<boolean> {
+    return this.conditionalUpdate(
+      new UpdateCommand({
+        TableName: this.name,
+        Key: keys.upload(upload.uploadId),
+        UpdateExpression: 'SET claimedUntil = :until',
+        // A claim is only ever of the part after the verified ones, and ends when that part is recorded.
+        ConditionExpression: `${UPLOAD_OPEN} AND verifiedParts = :verified AND (attribute_not_exists(claimedUntil) OR claimedUntil < :now)`,
+        ExpressionAttributeValues: { ':until': until, ':verified': upload.verifiedParts, ':now': now },
+      }),
+    );
+  }
+
+  async releasePartClaim(upload: UploadRecord): Promise<void> {
+    await this.conditionalUpdate(
+      new UpdateCommand({
+        TableName: this.name,
+        Key: keys.upload(upload.uploadId),
+        UpdateExpression: 'REMOVE claimedUntil',
+        ConditionExpression: 'verifiedParts = :verified',
+        ExpressionAttributeValues: { ':verified': upload.verifiedParts },
+      }),
+    );
+  }
+
   async recordVerifiedPart({ upload, partNumber, hashState, copiedETag }: VerifiedPart): Promise<boolean> {
     const result = await this.table.transact([
       {
         Update: {
           TableName: this.name,
           Key: keys.upload(upload.uploadId),
-          UpdateExpression: 'SET verifiedParts = :verified, hashState = :state',
+          UpdateExpression: 'SET verifiedParts = :verified, hashState = :state REMOVE claimedUntil',
           // The parts are verified in order, each once: a verifier that lost a race stops.
           ConditionExpression: `${UPLOAD_OPEN} AND verifiedParts = :before`,
           ExpressionAttributeValues: {
