@@ -91,3 +91,21 @@ export const sampleWithin = async (
   }
   return times;
 };
+
+/**
+ * Medians of the milliseconds each of `works` answers, run in turn (A, B, A, B, ...) so that the drift
+ * of a busy machine (JIT warm-up, other load) falls on all of them alike.
+ */
+export const interleavedMedians = async <Works extends (() => Promise<number>)[]>(
+  options: { warmup: number; runs: number },
+  works: [...Works],
+): Promise<{ [I in keyof Works]: number }> => {
+  const times = works.map((): number[] => []);
+  for (let run = 0; run < options.warmup + options.runs; run++) {
+    for (const [i, work] of works.entries()) {
+      const ms = await work();
+      if (run >= options.warmup) times[i]?.push(ms);
+    }
+  }
+  return times.map(median) as { [I in keyof Works]: number };
+};

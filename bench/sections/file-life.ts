@@ -16,7 +16,7 @@ import {
   seedTree,
   seedVersions,
 } from '../lib/environment';
-import { median, timed } from '../lib/stats';
+import { interleavedMedians, timed } from '../lib/stats';
 
 export interface HistoryPoint {
   versions: number;
@@ -46,21 +46,6 @@ const FOLDERS_PAGE = 100;
 const FILES_PAGE = 10;
 
 const me = caller('bench-mover');
-
-/**
- * Medians of each of `works`, run in turn (A, B, A, B, ...) so that drift of a busy machine (JIT
- * warm-up, other load) falls on all of them alike.
- */
-const interleaved = async (works: (() => Promise<number>)[]): Promise<number[]> => {
-  const times = works.map((): number[] => []);
-  for (let run = 0; run < WARMUP + RUNS; run++) {
-    for (const [i, work] of works.entries()) {
-      const ms = await work();
-      if (run >= WARMUP) times[i]?.push(ms);
-    }
-  }
-  return times.map(median);
-};
 
 /** A checked-out file with `versions` versions, moved back and forth, and deleted then restored. */
 const historySubject = async (endpoints: EmulatorEndpoints, versions: number) => {
@@ -146,16 +131,20 @@ export const fileLife = async (
     ? await treeSubject(endpoints, 1000, 10)
     : await treeSubject(endpoints, 1000, 100);
   try {
-    const [shortMove, longMove] = await interleaved([short.move, long.move]);
-    const [shortDelete, longDelete] = await interleaved([short.delete, long.delete]);
+    const [shortMove, longMove] = await interleavedMedians({ warmup: WARMUP, runs: RUNS }, [
+      short.move,
+      long.move,
+    ]);
+    const [shortDelete, longDelete] = await interleavedMedians({ warmup: WARMUP, runs: RUNS }, [
+      short.delete,
+      long.delete,
+    ]);
     await short.check();
     await long.check();
-    const [smallFolders, bigFolders, smallFiles, bigFiles] = await interleaved([
-      small.foldersPage,
-      big.foldersPage,
-      small.filesPage,
-      big.filesPage,
-    ]);
+    const [smallFolders, bigFolders, smallFiles, bigFiles] = await interleavedMedians(
+      { warmup: WARMUP, runs: RUNS },
+      [small.foldersPage, big.foldersPage, small.filesPage, big.filesPage],
+    );
     const histories: HistoryPoint[] = [
       { versions: short.versions, moveMs: shortMove ?? 0, deleteMs: shortDelete ?? 0 },
       { versions: long.versions, moveMs: longMove ?? 0, deleteMs: longDelete ?? 0 },

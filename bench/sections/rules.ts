@@ -5,10 +5,11 @@
  * number should barely show.
  */
 import type { EmulatorEndpoints } from '#infra/local/local-vault';
+import type { Vault } from '#shared/core/vault';
 import type { Caller } from '#shared/model';
 import { parseFolderPrefix } from '#shared/names';
 import { caller, createBenchVault, fileName, fileRecord, seededName, seedFiles } from '../lib/environment';
-import { median, sampleWithin } from '../lib/stats';
+import { interleavedMedians, timed } from '../lib/stats';
 
 export interface RulesResult {
   files: number;
@@ -27,24 +28,30 @@ const FILES = 2000;
 const RULES = 100;
 const PAGE = 100;
 
+/** Runs of each measure, interleaved between the two vaults after a warm-up. */
+const RUNS = 60;
+const WARMUP = 10;
+
 export const folderRules = async (
   endpoints: EmulatorEndpoints,
   options: { log: (line: string) => void },
 ): Promise<RulesResult> => {
+  // Two vaults with the same files, one without rules and one with 100, measured in turn so that a
+  // busy machine's drift and the JIT's warm-up fall on both alike.
+  const plain = await createBenchVault(endpoints, 'rules-none');
   const bench = await createBenchVault(endpoints, 'rules');
   // A programmer in one customer's group: every rule is weighed for what they do.
   const programmer: Caller = { user: 'bench-programmer', groups: ['programmers', 'customer-7'] };
   const admin = caller('bench-admin', true);
   try {
     const at = new Date().toISOString();
-    await seedFiles(
-      bench.clients.dynamodb,
-      bench.config.table,
-      Array.from({ length: FILES }, (_, i) => fileRecord(seededName(`customer-${i % RULES}`, i), null, at)),
+    const files = Array.from({ length: FILES }, (_, i) =>
+      fileRecord(seededName(`customer-${i % RULES}`, i), null, at),
     );
+    for (const vault of [plain, bench]) await seedFiles(vault.clients.dynamodb, vault.config.table, files);
     const target = fileName(seededName('customer-7', 7));
-    const listPage = (cursor: string | null) =>
-      bench.vault.files.list(programmer, {
+    const listPage = (vault: Vault, cursor: string | null) =>
+      vault.files.list(programmer, {
         directOnly: false,
         releasedOnly: false,
         prefix: '',
@@ -52,17 +59,16 @@ export const folderRules = async (
         limit: PAGE,
         cursor,
       });
-    const firstPage = () => listPage(null);
-    const checkoutAndUndo = async () => {
-      await bench.vault.locks.checkout(programmer, target, 'bench');
-      await bench.vault.locks.release(programmer, target, false);
-    };
-    const download = () => bench.vault.files.download(programmer, target, null);
-    const budget = { minRuns: 20, maxRuns: 300, budgetMs: 4000, warmup: 5 };
-    const measure = async () => ({
-      firstPage: median(await sampleWithin(budget, firstPage)),
-      checkout: median(await sampleWithin(budget, checkoutAndUndo)),
-      download: median(await sampleWithin(budget, download)),
+    const operations = (vault: Vault) => ({
+      firstPage: async () => (await timed(() => listPage(vault, null))).ms,
+      checkout: async () =>
+        (
+          await timed(async () => {
+            await vault.locks.checkout(programmer, target, 'bench');
+            await vault.locks.release(programmer, target, false);
+          })
+        ).ms,
+      download: async () => (await timed(() => vault.files.download(programmer, target, null))).ms,
     });
     const putRules = async (readers: (i: number) => string[]) => {
       for (let i = 0; i < RULES; i++) {
@@ -73,11 +79,9 @@ export const folderRules = async (
       }
     };
 
-    const without = await measure();
-    const unruledPage = await firstPage();
     // Everyone reads, each customer's group (and the leads) change: the same page, every rule weighed.
     await putRules(() => ['programmers', 'leads']);
-    const ruledPage = await firstPage();
+    const [unruledPage, ruledPage] = [await listPage(plain.vault, null), await listPage(bench.vault, null)];
     if (ruledPage.items.map((file) => file.name).join() !== unruledPage.items.map((file) => file.name).join())
       throw new Error('read-for-all rules changed what the programmer lists');
     const refused = await bench.vault.locks
@@ -88,14 +92,25 @@ export const folderRules = async (
       );
     if (refused === null)
       throw new Error('the write rules are not in force: a checkout in customer-8 went through');
-    const withRules = await measure();
+    const without = operations(plain.vault);
+    const ruled = operations(bench.vault);
+    const runs = { warmup: WARMUP, runs: RUNS };
+    const [pageWithout, pageWith] = await interleavedMedians(runs, [without.firstPage, ruled.firstPage]);
+    const [checkoutWithout, checkoutWith] = await interleavedMedians(runs, [
+      without.checkout,
+      ruled.checkout,
+    ]);
+    const [downloadWithout, downloadWith] = await interleavedMedians(runs, [
+      without.download,
+      ruled.download,
+    ]);
 
     // Rules that hide the other customers: hidden folders cost a query each, never a scan.
     await putRules((i) => ['leads', `customer-${i}`]);
     let requests = 0;
     let cursor: string | null = null;
     for (;;) {
-      const page = await listPage(cursor);
+      const page = await listPage(bench.vault, cursor);
       requests += 1;
       if (page.items.some((file) => !file.name.startsWith('customer-7/')))
         throw new Error('the read rules did not hide the other customers');
@@ -106,20 +121,21 @@ export const folderRules = async (
     }
 
     options.log(
-      `  first page ${without.firstPage.toFixed(2)} → ${withRules.firstPage.toFixed(2)} ms; checkout + undo ${without.checkout.toFixed(2)} → ${withRules.checkout.toFixed(2)} ms; download ${without.download.toFixed(2)} → ${withRules.download.toFixed(2)} ms; ${requests} requests to the first visible file`,
+      `  first page ${pageWithout.toFixed(2)} → ${pageWith.toFixed(2)} ms; checkout + undo ${checkoutWithout.toFixed(2)} → ${checkoutWith.toFixed(2)} ms; download ${downloadWithout.toFixed(2)} → ${downloadWith.toFixed(2)} ms; ${requests} requests to the first visible file`,
     );
     return {
       files: FILES,
       rules: RULES,
-      firstPageNoRulesMs: without.firstPage,
-      firstPageRulesMs: withRules.firstPage,
-      checkoutNoRulesMs: without.checkout,
-      checkoutRulesMs: withRules.checkout,
-      downloadNoRulesMs: without.download,
-      downloadRulesMs: withRules.download,
+      firstPageNoRulesMs: pageWithout,
+      firstPageRulesMs: pageWith,
+      checkoutNoRulesMs: checkoutWithout,
+      checkoutRulesMs: checkoutWith,
+      downloadNoRulesMs: downloadWithout,
+      downloadRulesMs: downloadWith,
       requestsToFirstVisibleFile: requests,
     };
   } finally {
+    await plain.drop();
     await bench.drop();
   }
 };

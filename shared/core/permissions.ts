@@ -30,12 +30,17 @@ export interface RuleBook {
 
 export const EMPTY_RULES: RuleBook = { version: 0, rules: new Map() };
 
-/** The rule that governs a key: the longest rule prefix it starts with. */
+/**
+ * The rule that governs a key: the longest rule prefix it starts with. A rule's prefix is the root
+ * ("") or a folder's (ending in "/"), so only the key's own folder prefixes are looked up, longest
+ * first: a lookup per folder level, whatever the number of rules.
+ */
 export const ruleFor = (book: RuleBook, key: string): Rule | null => {
-  let best: [string, Rule] | null = null;
-  for (const entry of book.rules)
-    if (key.startsWith(entry[0]) && (!best || entry[0].length > best[0].length)) best = entry;
-  return best?.[1] ?? null;
+  for (let slash = key.lastIndexOf('/'); slash > 0; slash = key.lastIndexOf('/', slash - 1)) {
+    const rule = book.rules.get(key.slice(0, slash + 1));
+    if (rule) return rule;
+  }
+  return book.rules.get('') ?? null;
 };
 
 const inList = (list: string[], groups: Set<string>): boolean =>
@@ -88,12 +93,7 @@ export class Access {
     if (this.role === 'none') return [];
     if (this.isAdmin || this.book.rules.size === 0) return [{ from, to }];
     const inside = (key: string) => compareKeys(key, from) > 0 && (to === null || compareKeys(key, to) < 0);
-    const cuts = [from];
-    for (const prefix of this.book.rules.keys()) {
-      for (const cut of [prefix, prefixEnd(prefix)])
-        if (cut !== null && inside(cut) && !cuts.includes(cut)) cuts.push(cut);
-    }
-    cuts.sort(compareKeys);
+    const cuts = [from, ...cutsOf(this.book).filter(inside)];
     const ranges: KeyRange[] = [];
     cuts.forEach((start, i) => {
       if (!this.mayRead(start)) return;
@@ -112,8 +112,35 @@ export interface KeyRange {
   to: string | null;
 }
 
+/** Where JavaScript's order of UTF-16 units and the order of UTF-8 bytes can differ: surrogates against U+E000–U+FFFF. */
+const UNITS_AND_BYTES_DISAGREE = /[\uD800-\uFFFF]/;
+
 /** Keys in the order DynamoDB keeps them: by their UTF-8 bytes (JavaScript compares UTF-16 units). */
-export const compareKeys = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b));
+export const compareKeys = (a: string, b: string): number => {
+  if (UNITS_AND_BYTES_DISAGREE.test(a) || UNITS_AND_BYTES_DISAGREE.test(b))
+    return Buffer.compare(Buffer.from(a), Buffer.from(b));
+  return a < b ? -1 : a > b ? 1 : 0;
+};
+
+/**
+ * Every place a book's rules cut the key space (where each prefix's keys begin and end), in key
+ * order, once per book: a warm function reuses its cached book, so a listing does not sort them again.
+ */
+const sortedCuts = new WeakMap<RuleBook, string[]>();
+const cutsOf = (book: RuleBook): string[] => {
+  let cuts = sortedCuts.get(book);
+  if (!cuts) {
+    const unique = new Set<string>();
+    for (const prefix of book.rules.keys()) {
+      unique.add(prefix);
+      const end = prefixEnd(prefix);
+      if (end !== null) unique.add(end);
+    }
+    cuts = [...unique].sort(compareKeys);
+    sortedCuts.set(book, cuts);
+  }
+  return cuts;
+};
 
 /** The first key after every key that starts with `prefix` (its last character, one higher); null for "". */
 export const prefixEnd = (prefix: string): string | null => {

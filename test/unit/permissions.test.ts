@@ -33,6 +33,26 @@ test('the longest matching rule wins', () => {
   expect(ruleFor(rules, 'customers/acme/a.mcam')?.prefix).toBe('customers/acme/');
   expect(ruleFor(rules, 'customers/acmex/a.mcam')).toBeNull();
   expect(ruleFor(rules, 'other.mcam')).toBeNull();
+  expect(ruleFor(rules, 'customers/acme')).toBeNull();
+});
+
+test('a rule on the root governs every key no longer rule covers', () => {
+  const withRoot = book({ prefix: '', read: ['staff'], write: ['leads'] }, ...rules.rules.values());
+  expect(ruleFor(withRoot, 'other.mcam')?.prefix).toBe('');
+  expect(ruleFor(withRoot, 'customers/acmex/a.mcam')?.prefix).toBe('');
+  expect(ruleFor(withRoot, 'posts/deep/down/a.mcam')?.prefix).toBe('posts/');
+});
+
+test('keys compare as their UTF-8 bytes, whatever characters they hold', () => {
+  const characters = ['a', '/', 'z', '\u00e9', '\ud7ff', '\ue000', '\uffff', '\u{1F529}', '\u{10FFFF}', '0'];
+  const keys = characters.flatMap((first) => characters.map((second) => `${first}${second}`));
+  for (const a of keys)
+    for (const b of keys)
+      expect({ a, b, order: Math.sign(compareKeys(a, b)) }).toEqual({
+        a,
+        b,
+        order: Math.sign(Buffer.compare(Buffer.from(a), Buffer.from(b))),
+      });
 });
 
 test.each([

@@ -415,6 +415,9 @@ export const rulesFromItem = (item: Item | null): RuleBook =>
         rules: new Map(Object.entries((item.rules ?? {}) as Record<string, Rule>)),
       };
 
+/** The version of the rules from their item (or the version its first write will take the place of). */
+export const rulesVersionOf = (item: Item | null): number => (item === null ? 0 : num(item, 'version'));
+
 export const watchToItem = (watch: WatchRecord): Item => ({
   ...keys.watch(watch.user, watch.watchId),
   type: 'watch',

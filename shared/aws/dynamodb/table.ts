@@ -56,11 +56,25 @@ export class VaultTable {
     return Item ?? null;
   }
 
-  /** Several items read together, as of one moment. */
-  async getTogether(itemKeys: Key[]): Promise<(Item | null)[]> {
+  /**
+   * Several items read together, as of one moment; an item given with `attributes` comes with those
+   * only (and its key).
+   */
+  async getTogether(itemKeys: (Key | { key: Key; attributes: string[] })[]): Promise<(Item | null)[]> {
     const { Responses } = await this.documents.send(
       new TransactGetCommand({
-        TransactItems: itemKeys.map((Key) => ({ Get: { TableName: this.name, Key } })),
+        TransactItems: itemKeys.map((wanted) => {
+          if (!('attributes' in wanted)) return { Get: { TableName: this.name, Key: wanted } };
+          const names = Object.fromEntries(wanted.attributes.map((name, i) => [`#a${i}`, name]));
+          return {
+            Get: {
+              TableName: this.name,
+              Key: wanted.key,
+              ProjectionExpression: Object.keys(names).join(', '),
+              ExpressionAttributeNames: names,
+            },
+          };
+        }),
       }),
     );
     return itemKeys.map((_, i) => Responses?.[i]?.Item ?? null);

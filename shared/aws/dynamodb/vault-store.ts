@@ -4,7 +4,7 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { RuleBook } from '../../core/permissions';
+import { EMPTY_RULES, type RuleBook } from '../../core/permissions';
 import type {
   Committed,
   Deletion,
@@ -74,6 +74,7 @@ import {
   releaseToAttributes,
   rulesFromItem,
   rulesToItem,
+  rulesVersionOf,
   SORT_END,
   TRASH_GROUP,
   trashedFromItem,
@@ -179,8 +180,17 @@ const lockedBy = (file: FileRecord): string => {
   return file.lock.lockId;
 };
 
+/** The rules item's version alone, read with a file (see DynamoDbVaultStore.lastBook). */
+const RULES_VERSION = { key: keys.rules(), attributes: ['version'] };
+
 export class DynamoDbVaultStore implements VaultStore {
   private readonly table: VaultTable;
+  /**
+   * The folder rules as last read in full. A read with a file asks for the rules' version only and
+   * reuses this book while the version is the same: fresh rules without carrying every rule on
+   * every request (one more read after each change of the rules, per warm function).
+   */
+  private lastBook: RuleBook = EMPTY_RULES;
 
   constructor(client: DynamoDBClient, tableName: string) {
     this.table = new VaultTable(client, tableName);
@@ -198,12 +208,19 @@ export class DynamoDbVaultStore implements VaultStore {
   }
 
   async getFileAndRules(key: string) {
-    const [file, rules] = await this.table.getTogether([keys.file(key), keys.rules()]);
-    return { file: file ? fileFromItem(file) : null, book: rulesFromItem(rules ?? null) };
+    const [file, rules] = await this.table.getTogether([keys.file(key), RULES_VERSION]);
+    return { file: file ? fileFromItem(file) : null, book: await this.bookAt(rules) };
   }
 
   async getRules(): Promise<RuleBook> {
-    return rulesFromItem(await this.table.get(keys.rules()));
+    const book = rulesFromItem(await this.table.get(keys.rules()));
+    if (book.version >= this.lastBook.version) this.lastBook = book;
+    return book;
+  }
+
+  /** The rules of the version read (from the rules item's version alone): the last book, or a fresh read. */
+  private async bookAt(versionItem: Item | null | undefined): Promise<RuleBook> {
+    return rulesVersionOf(versionItem ?? null) === this.lastBook.version ? this.lastBook : this.getRules();
   }
 
   async listFiles(query: ListFilesQuery): Promise<Page<FileRecord>> {
@@ -389,8 +406,8 @@ export class DynamoDbVaultStore implements VaultStore {
   }
 
   async getTrashedAndRules(fileId: string) {
-    const [trashed, rules] = await this.table.getTogether([keys.trashed(fileId), keys.rules()]);
-    return { trashed: trashed ? trashedFromItem(trashed) : null, book: rulesFromItem(rules ?? null) };
+    const [trashed, rules] = await this.table.getTogether([keys.trashed(fileId), RULES_VERSION]);
+    return { trashed: trashed ? trashedFromItem(trashed) : null, book: await this.bookAt(rules) };
   }
 
   async listTrash(prefix: string, limit: number, cursor: string | null) {
@@ -492,12 +509,12 @@ export class DynamoDbVaultStore implements VaultStore {
     const [upload, file, rules] = await this.table.getTogether([
       keys.upload(uploadId),
       keys.file(key),
-      keys.rules(),
+      RULES_VERSION,
     ]);
     return {
       upload: upload ? uploadFromItem(upload) : null,
       file: file ? fileFromItem(file) : null,
-      book: rulesFromItem(rules ?? null),
+      book: await this.bookAt(rules),
     };
   }
 
