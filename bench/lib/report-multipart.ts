@@ -71,18 +71,19 @@ let the CLI hash while it sends. A file checked out from a workspace and unchang
 and a resumed upload skips the hash.`);
   }
   if (rows.some((row) => row.down < 0.95)) {
-    misses.push(`**CLI download (12).** \`camvault get\` streams one GET while it hashes (the SHA-256 must run in
-order), then fsyncs and renames; the direct download writes ${rows[0]?.result.parallel} ranges at their offsets at once.
-On this machine s3rver serves every byte from the bench's own process on ${2} cores, so the gap is the
-hash and the single stream. What would close it: ranged GETs in parallel into the temporary file,
-hashed in order from a small window of ranges in memory (the CLI downloads in one stream today).`);
+    misses.push(`**CLI download (12).** \`camvault get\` fetches ranges of 8 MiB, ${rows[0]?.result.parallel} at a time, into the temporary
+file and hashes them in order by reading them back (the SHA-256 must run in order), then fsyncs
+and renames; the direct download writes the same ranges and hashes nothing. On this machine s3rver
+serves every byte from the bench's own process on 2 cores, and the CLI's hash competes with it for
+them. What would close it: a digest that need not run in order (a hash of the parts' hashes, a
+contract change) could be spread over the cores as the ranges arrive.`);
   }
   const section = `## 12. Large files in parts
 
 The same bytes up and down the same storage (s3rver behind the local server) in ${formatBytes(rows[0]?.result.partSizeBytes ?? 0)} parts,
 ${rows[0]?.result.parallel} at a time, every transfer a fresh Node.js process. **direct up**: the part URLs asked for
 beforehand, then the parts PUT from disk and nothing else. **CLI up**: \`camvault add\` — hash the file
-and its parts, stage, ask for part URLs, PUT the parts while hashing each again — less its check-in
+and its parts (these in a worker thread), stage, ask for part URLs, PUT the parts — less its check-in
 request (the server's verification, timed by a proxy, shown apart). **direct down**: ranged GETs
 written at their offsets, then fsync. **CLI down**: \`camvault get\`. The fastest of each run counts.
 

@@ -8,7 +8,7 @@
  * The CLI hashes the file first (the contract wants the whole file's SHA-256 before the first byte),
  * then stages, asks for part URLs and sends; its check-in request (the server's verification) is
  * timed apart and left out of the ratio, as in section 5. The direct GET writes ranges at their
- * offsets; `camvault get` streams one GET while hashing, then fsyncs and renames.
+ * offsets; `camvault get` fetches the same ranges and hashes them in order, then fsyncs and renames.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
