@@ -7,7 +7,7 @@
  */
 import type { MultipartUpload, Upload, UploadStatus } from '../../shared/model';
 import { ApiError, type VaultApi } from './api';
-import { expectedPartSize } from './digest';
+import { type DigestRequest, expectedPartSize } from './digest';
 import {
   findPending,
   forgetPending,
@@ -74,20 +74,33 @@ const stillPending = async (
   return { upload, receivedParts };
 };
 
-/** The file's SHA-256 and its parts' at `partSizeBytes` (null: none), in two workers side by side. */
+/**
+ * The file's SHA-256 and its parts' at `partSizeBytes` (null: none), in two workers side by side; if
+ * one fails (or the user cancels), the other is ended too.
+ */
 const hashFile = async (file: File, partSizeBytes: number | null, hooks: SendHooks) => {
   const read = [0, 0];
   const progress = (index: number) => (bytes: number) => {
     read[index] = bytes;
     hooks.onHashing(partSizeBytes === null ? bytes : Math.min(read[0] ?? 0, read[1] ?? 0), file.size);
   };
-  const [whole, parts] = await Promise.all([
-    digestInWorker({ file, whole: true, partSizeBytes: null }, progress(0), hooks.signal),
-    partSizeBytes === null
-      ? null
-      : digestInWorker({ file, whole: false, partSizeBytes }, progress(1), hooks.signal),
-  ]);
-  return { sha256: whole.sha256 as string, partSha256s: parts?.partSha256s ?? null };
+  const stop = new AbortController();
+  const cancel = () => stop.abort();
+  hooks.signal.addEventListener('abort', cancel, { once: true });
+  const hashing = (request: DigestRequest, index: number) =>
+    digestInWorker(request, progress(index), stop.signal).catch((error: unknown) => {
+      stop.abort();
+      throw error;
+    });
+  try {
+    const [whole, parts] = await Promise.all([
+      hashing({ file, whole: true, partSizeBytes: null }, 0),
+      partSizeBytes === null ? null : hashing({ file, whole: false, partSizeBytes }, 1),
+    ]);
+    return { sha256: whole.sha256 as string, partSha256s: parts?.partSha256s ?? null };
+  } finally {
+    hooks.signal.removeEventListener('abort', cancel);
+  }
 };
 
 /**
