@@ -1,6 +1,7 @@
 /**
  * Bundles the web page with the installed esbuild: web/src/main.ts (and the CSS it imports) into
- * app.js and app.css, beside index.html. Nothing is fetched at build or run time.
+ * app.js and app.css, and the hashing worker web/src/hash-worker.ts into hash-worker.js, beside
+ * index.html. Nothing is fetched at build or run time.
  *
  * - `node --import tsx web/build.ts` writes web/dist/ and prints each file's raw and gzipped size.
  * - The local server calls `bundleWeb()` at start and serves the files from memory (~0.1 s).
@@ -30,10 +31,11 @@ const CONTENT_TYPES: Record<string, string> = {
 const contentType = (path: string): string =>
   CONTENT_TYPES[path.slice(path.lastIndexOf('.') + 1)] ?? 'application/octet-stream';
 
-/** The page's files, built in memory: index.html, app.js, app.css. */
+/** The page's files, built in memory: index.html, app.js, app.css, hash-worker.js. */
 export const bundleWeb = (): WebFile[] => {
   const result = buildSync({
-    entryPoints: { app: join(WEB_SOURCE, 'main.ts') },
+    // The hashing worker is a file of its own on the page's origin, as the CSP's script-src allows.
+    entryPoints: { app: join(WEB_SOURCE, 'main.ts'), 'hash-worker': join(WEB_SOURCE, 'hash-worker.ts') },
     bundle: true,
     minify: true,
     format: 'esm',

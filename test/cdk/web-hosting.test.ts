@@ -236,10 +236,11 @@ describe('the deployment (nested stack)', () => {
     expect(parentParameter('DistributionId')).toEqual({ Ref: idOf(stack.web.distribution) });
   });
 
-  test('deploys the bundle built during synth: index.html, app.js, app.css', () => {
+  test('deploys the bundle built during synth: index.html, app.js, app.css, hash-worker.js', () => {
     const [pageKey] = deployment().SourceObjectKeys as string[];
     const asset = join(outdir, `asset.${pageKey?.replace(/\.zip$/, '')}`);
-    for (const file of ['index.html', 'app.js', 'app.css']) expect(existsSync(join(asset, file))).toBe(true);
+    for (const file of ['index.html', 'app.js', 'app.css', 'hash-worker.js'])
+      expect(existsSync(join(asset, file))).toBe(true);
     expect(readFileSync(join(asset, 'index.html'), 'utf8')).toContain('<script type="module" src="app.js">');
   });
 

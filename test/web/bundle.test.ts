@@ -10,8 +10,13 @@ const MAX_GZIP_BYTES = 30 * 1024;
 const files = bundleWeb();
 const text = (path: string) => files.find((file) => file.path === path)?.body.toString('utf8') ?? '';
 
-test('is index.html, app.js and app.css, under 30 KiB gzipped in all', () => {
-  expect(files.map((file) => file.path).sort()).toEqual(['app.css', 'app.js', 'index.html']);
+test('is index.html, app.js, app.css and the hashing worker, under 30 KiB gzipped in all', () => {
+  expect(files.map((file) => file.path).sort()).toEqual([
+    'app.css',
+    'app.js',
+    'hash-worker.js',
+    'index.html',
+  ]);
   const total = webSizes(files).find((row) => row.file === 'total');
   expect(total?.gzipBytes).toBeLessThan(MAX_GZIP_BYTES);
 });
@@ -26,6 +31,9 @@ test('fetches nothing from another site: no CDN, no web font, no remote URL', ()
     ),
   ).toEqual([]);
   expect(text('app.css')).not.toMatch(/@import|@font-face|url\(/);
+  // The worker is started by app.js from the page's own origin (script-src 'self'), never from a blob.
+  expect(text('app.js')).toContain('new Worker(new URL("hash-worker.js",import.meta.url)');
+  expect(text('app.js')).not.toMatch(/createObjectURL|blob:/);
   expect(text('index.html').match(/(?:src|href)="[^"]*"/g)).toEqual([
     'href="data:,"',
     'href="app.css"',

@@ -128,6 +128,7 @@ describe('config.json', () => {
       apiUrl: '',
       pollSeconds: 5,
       notificationsPollSeconds: 30,
+      partsInParallel: 4,
     });
     expect(
       parseWebConfig({
@@ -135,6 +136,7 @@ describe('config.json', () => {
         apiUrl: 'https://abc.execute-api.eu-central-1.amazonaws.com/',
         pollSeconds: 10,
         notificationsPollSeconds: 60,
+        partsInParallel: 8,
         cognito: {
           domain: 'https://acme.auth.eu-central-1.amazoncognito.com',
           clientId: 'c1',
@@ -146,6 +148,7 @@ describe('config.json', () => {
       apiUrl: 'https://abc.execute-api.eu-central-1.amazonaws.com',
       pollSeconds: 10,
       notificationsPollSeconds: 60,
+      partsInParallel: 8,
       cognito: {
         domain: 'https://acme.auth.eu-central-1.amazoncognito.com',
         clientId: 'c1',
@@ -160,6 +163,12 @@ describe('config.json', () => {
     ).toMatchObject({ pollSeconds: 5, notificationsPollSeconds: 30 });
     expect(parseWebConfig({ mode: 'local', apiUrl: '', notificationsPollSeconds: 1 })).toMatchObject({
       notificationsPollSeconds: 1,
+    });
+  });
+
+  test.each([0, 17, 2.5, '4', null])('parts in parallel %p is the default, 4', (partsInParallel) => {
+    expect(parseWebConfig({ mode: 'local', apiUrl: '', partsInParallel })).toMatchObject({
+      partsInParallel: 4,
     });
   });
 

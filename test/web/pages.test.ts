@@ -42,6 +42,8 @@ describe('the page under npm start', () => {
     for (const [path, type] of [
       ['/app.js', 'text/javascript; charset=utf-8'],
       ['/app.css', 'text/css; charset=utf-8'],
+      // A module worker's script must be JavaScript by its content type.
+      ['/hash-worker.js', 'text/javascript; charset=utf-8'],
       ['/index.html', 'text/html; charset=utf-8'],
     ]) {
       const asset = await fetch(`${server.url}${path}`);

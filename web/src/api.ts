@@ -9,6 +9,7 @@ import type {
   PartUrl,
   Trashed,
   Upload,
+  UploadStatus,
   VaultFile,
   Version,
   Watch,
@@ -170,6 +171,19 @@ export class VaultApi {
         body: { parts },
       })
     ).body.parts;
+
+  /** (v2) An upload in progress and the parts storage already holds: what a resumed upload need not send. */
+  uploadStatus = async (uploadId: string) =>
+    (await this.call<UploadStatus>('GET', `/uploads/${encodeURIComponent(uploadId)}`)).body;
+
+  /** (v2) Gives an upload up: storage frees its parts. */
+  abandonUpload = async (uploadId: string) =>
+    (
+      await this.call<{ uploadId: string; abandoned: true }>(
+        'DELETE',
+        `/uploads/${encodeURIComponent(uploadId)}`,
+      )
+    ).body;
 
   checkin = async (name: string, body: CheckinBody) =>
     (

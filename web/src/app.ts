@@ -34,6 +34,8 @@ export interface AppOptions {
   pollSeconds: number;
   /** (v2) Seconds between looks at the caller's notifications. */
   notificationsPollSeconds: number;
+  /** (v2) Parts of a large file sent at once. */
+  partsInParallel: number;
   /** The session ended (expired, refused, or signed out): show the sign-in again. */
   onSignedOut(reason: string): void;
 }
@@ -129,6 +131,7 @@ const startFolderView = (root: HTMLElement, options: AppOptions, me: Me): (() =>
     api,
     session,
     abilities,
+    partsInParallel: options.partsInParallel,
     refresh: () => {
       void refresh();
       void tree.reload().catch(context.fail);

@@ -4,13 +4,14 @@
  * history with revert, release and withdraw, move or rename, delete, the trash, who has what, and the
  * admin's break-lock confirmation.
  */
-import type { Lock, Release, Trashed, VaultFile, Version } from '../../shared/model';
+import type { Lock, Release, Trashed, Upload, VaultFile, Version } from '../../shared/model';
 import { ApiError, type VaultApi } from './api';
 import type { Session } from './auth';
 import { h, uid } from './dom';
 import { baseName, clockTime, describeFailure, describeLock, humanBytes, shortTime } from './format';
+import type { KeyValueStore } from './pending-uploads';
 import type { Abilities } from './roles';
-import { putToStorage, sha256OfFile } from './transfer';
+import { identityOf, sendFile, uploadFinished } from './uploads';
 
 /** What the dialogs need from the page around them. */
 export interface Context {
@@ -18,6 +19,8 @@ export interface Context {
   session: Session;
   /** What the caller's role may do: what is not allowed is not offered. */
   abilities: Abilities;
+  /** (v2) Parts of a large file sent at once. */
+  partsInParallel: number;
   /** Reloads the file table and the folder tree now. */
   refresh(): void;
   /** Announces a success in the page's status line. */
@@ -135,13 +138,27 @@ const progressBar = (label: string) => {
   };
 };
 
+/** Where the page remembers its multipart uploads; read lazily, since a browser may refuse it. */
+const browserStore: KeyValueStore = {
+  getItem: (key) => localStorage.getItem(key),
+  setItem: (key, value) => localStorage.setItem(key, value),
+};
+
 export const transferDialog = (context: Context, target: TransferTarget, initial?: File): void => {
   const checkin = target.kind === 'checkin';
   const dialog = openDialog(checkin ? `Check in ${target.file.name}` : 'Add a new file', 'transfer');
   let chosen: File | null = null;
-  // Closing the dialog (Cancel, Escape) while the file is read or uploaded stops that work.
+  /** The upload being sent: closing the dialog now gives it up. */
+  let sending: Upload | null = null;
+  // Closing the dialog (Cancel, Escape) while the file is read or uploaded stops that work, and gives
+  // up the upload; after a failure it is kept, to be resumed by choosing the same file again.
   const closed = new AbortController();
-  dialog.element.addEventListener('close', () => closed.abort());
+  dialog.element.addEventListener('close', () => {
+    closed.abort();
+    if (!sending) return;
+    uploadFinished(browserStore, sending.uploadId);
+    void context.api.abandonUpload(sending.uploadId).catch(() => undefined);
+  });
 
   const input = h('input', { type: 'file', id: uid('file'), class: 'file-input' });
   const chosenText = h('p', { class: 'chosen', 'aria-live': 'polite' }, 'No file chosen yet.');
@@ -234,22 +251,30 @@ export const transferDialog = (context: Context, target: TransferTarget, initial
     const vaultName = checkin ? target.file.name : name.value.trim();
     submit.disabled = true;
     input.disabled = true;
+    const identity = identityOf(context.session.user, target.kind, vaultName, file);
+    let staged: Upload | null = null;
     try {
-      const sha256 = await sha256OfFile(file, (bytes) => hashing.set(bytes, file.size), closed.signal);
-      const upload = await context.api.stageUpload({ name: vaultName, sizeBytes: file.size, sha256 });
-      await putToStorage(
-        context.api,
-        upload,
-        file,
-        (sent, total) => uploading.set(sent, total),
-        closed.signal,
-      );
+      const upload = await sendFile(context.api, identity, file, {
+        store: browserStore,
+        parallel: context.partsInParallel,
+        onHashing: (done, total) => hashing.set(done, total),
+        onUploading: (sent, total) => uploading.set(sent, total),
+        onResumed: (received, partCount) => {
+          result.textContent = `Resuming the earlier upload of this file: ${received} of ${partCount} parts are in storage already.`;
+        },
+        onStaged: (upload) => {
+          staged = sending = upload;
+        },
+        signal: closed.signal,
+      });
+      sending = null;
       // Past this point the check-in is one atomic step on the server: closing the dialog no longer stops it.
       const committed = await context.api.checkin(vaultName, {
         uploadId: upload.uploadId,
         message: message.value.trim(),
         keepLock: keepLock.checked,
       });
+      uploadFinished(browserStore, upload.uploadId);
       const version = committed.version?.version ?? committed.file.version;
       result.textContent = checkin
         ? `Version ${version} of ${committed.file.name} is checked in${keepLock.checked ? '; you still have it checked out' : ''}.`
@@ -260,8 +285,17 @@ export const transferDialog = (context: Context, target: TransferTarget, initial
       submit.hidden = true;
       cancel.focus();
     } catch (error) {
+      sending = null;
       if (closed.signal.aborted) return;
       dialog.fail(error);
+      const failed = staged as Upload | null;
+      // Bytes the vault refused are not the file's: the next try stages it afresh.
+      const refused = error instanceof ApiError && error.code === 'PRECONDITION_FAILED';
+      if (failed && refused) uploadFinished(browserStore, failed.uploadId);
+      result.textContent =
+        failed?.method === 'MULTIPART' && !refused
+          ? 'The parts sent so far are kept: try again, or choose the same file again later, to send only the rest.'
+          : '';
       submit.disabled = false;
       input.disabled = false;
     }

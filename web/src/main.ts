@@ -4,7 +4,7 @@ import { VaultApi } from './api';
 import { startApp } from './app';
 import { completeCognitoSignIn, type Session, SignInError, signInLocally, startCognitoSignIn } from './auth';
 import { h } from './dom';
-import { parseWebConfig, type WebConfig } from './web-config';
+import { type PageConfig, parseWebConfig } from './web-config';
 
 const USER_NAME = '^[A-Za-z0-9_.@\\-]{1,64}$';
 const LAST_USER_KEY = 'camvault.lastUser';
@@ -17,7 +17,7 @@ const problem = (error: unknown): string =>
     ? `Sign-in failed: ${error.message}.`
     : `Something went wrong: ${String(error)}`;
 
-const loadConfig = async (): Promise<WebConfig> => {
+const loadConfig = async (): Promise<PageConfig> => {
   const response = await fetch('config.json', { cache: 'no-store' });
   if (!response.ok) throw new Error(`config.json answered ${response.status}`);
   const config = parseWebConfig(await response.json());
@@ -25,19 +25,20 @@ const loadConfig = async (): Promise<WebConfig> => {
   return config;
 };
 
-const start = (config: WebConfig, session: Session) => {
+const start = (config: PageConfig, session: Session) => {
   stopApp?.();
   stopApp = startApp(root, {
     api: new VaultApi(config.apiUrl, () => session.token()),
     session,
     pollSeconds: config.pollSeconds,
     notificationsPollSeconds: config.notificationsPollSeconds,
+    partsInParallel: config.partsInParallel,
     onSignedOut: (reason) => signIn(config, reason),
   });
   document.title = `camvault — ${session.user}`;
 };
 
-const signIn = (config: WebConfig, notice = ''): void => {
+const signIn = (config: PageConfig, notice = ''): void => {
   stopApp?.();
   stopApp = null;
   document.title = 'camvault — sign in';
@@ -142,7 +143,7 @@ const signIn = (config: WebConfig, notice = ''): void => {
 };
 
 const boot = async () => {
-  let config: WebConfig;
+  let config: PageConfig;
   try {
     config = await loadConfig();
   } catch (error) {
