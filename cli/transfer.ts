@@ -124,6 +124,25 @@ export class VerificationError extends CliError {
   }
 }
 
+/** A GET of a presigned URL, answered with `status`; any other answer is storage's refusal. */
+const getFromStorage = async (
+  url: string,
+  headers: Record<string, string>,
+  status: number,
+  signal: AbortSignal,
+): Promise<IncomingMessage> => {
+  const { request, response: responded } = openRequest(new URL(url), { method: 'GET', headers }, signal);
+  request.end();
+  let response: IncomingMessage;
+  try {
+    response = await responded;
+  } catch (error) {
+    throw transferError(error, 'download');
+  }
+  if (response.statusCode !== status) throw await storageFailure(response, 'download');
+  return response;
+};
+
 /** A download is fetched in ranges of this size, several at once, when it is larger than one. */
 export const RANGE_BYTES = 8 * 1024 * 1024;
 /** How far the ranges fetched may run ahead of the hash, in ranges per range in flight (on disk, not in memory). */
@@ -165,19 +184,7 @@ const getRange = async (
   onChunk: (bytes: number) => void,
 ): Promise<void> => {
   const { start, end } = range;
-  const { request, response: responded } = openRequest(
-    new URL(url),
-    { method: 'GET', headers: { range: `bytes=${start}-${end}` } },
-    signal,
-  );
-  request.end();
-  let response: IncomingMessage;
-  try {
-    response = await responded;
-  } catch (error) {
-    throw transferError(error, 'download');
-  }
-  if (response.statusCode !== 206) throw await storageFailure(response, 'download');
+  const response = await getFromStorage(url, { range: `bytes=${start}-${end}` }, 206, signal);
   let position = start;
   try {
     for await (const chunk of response) {
@@ -303,15 +310,7 @@ const downloadInOneStream = async (
   path: string,
   options: { expectedBytes: number; signal: AbortSignal; onBytes?: (bytes: number) => void },
 ): Promise<Digest> => {
-  const { request, response: responded } = openRequest(new URL(url), { method: 'GET' }, options.signal);
-  request.end();
-  let response: IncomingMessage;
-  try {
-    response = await responded;
-  } catch (error) {
-    throw transferError(error, 'download');
-  }
-  if (response.statusCode !== 200) throw await storageFailure(response, 'download');
+  const response = await getFromStorage(url, {}, 200, options.signal);
   const tally = new Tally(options.expectedBytes, options.onBytes);
   // Hashed as the bytes arrive, beside the write rather than in a stream between the two: one hop
   // less per chunk, about a fifth of the CPU a download costs. Too many bytes end the response, and

@@ -123,6 +123,25 @@ export interface ServeOptions {
   verifyEveryMs?: number;
 }
 
+/** `work` every `everyMs`, one run at a time (a tick while one runs is skipped); a failure is logged. */
+const everyInterval = (everyMs: number, work: () => Promise<unknown>, what: string) => {
+  let running: Promise<unknown> | null = null;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = work()
+      .catch((error: unknown) => console.error(`camvault: ${what} failed: ${(error as Error).message}`))
+      .finally(() => {
+        running = null;
+      });
+  }, everyMs);
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await running;
+    },
+  };
+};
+
 /** The verifier of staged parts on a timer: each tick is, for every upload with staged bytes, the event of one of its parts. */
 const startVerifying = (everyMs: number, stagedUploads: () => AsyncIterable<string>, bucket: string) => {
   const verify = loadHandler<(event: unknown, context: unknown) => Promise<unknown>>(
@@ -140,23 +159,7 @@ const startVerifying = (everyMs: number, stagedUploads: () => AsyncIterable<stri
       );
     }
   };
-  let running: Promise<unknown> | null = null;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = tick()
-      .catch((error: unknown) =>
-        console.error(`camvault: verifying staged parts failed: ${(error as Error).message}`),
-      )
-      .finally(() => {
-        running = null;
-      });
-  }, everyMs);
-  return {
-    stop: async () => {
-      clearInterval(timer);
-      await running;
-    },
-  };
+  return everyInterval(everyMs, tick, 'verifying staged parts');
 };
 
 /** The sweeper on a timer, one run at a time, as the hourly schedule runs it on AWS. */
@@ -164,21 +167,7 @@ const startSweeping = (everyMs: number) => {
   const sweep = loadHandler<(event: unknown, context: unknown) => Promise<unknown>>(
     backgroundFunctions.sweep.entry,
   );
-  let running: Promise<unknown> | null = null;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = sweep({}, lambdaContext(backgroundFunctions.sweep.id))
-      .catch((error: unknown) => console.error(`camvault: the sweep failed: ${(error as Error).message}`))
-      .finally(() => {
-        running = null;
-      });
-  }, everyMs);
-  return {
-    stop: async () => {
-      clearInterval(timer);
-      await running;
-    },
-  };
+  return everyInterval(everyMs, () => sweep({}, lambdaContext(backgroundFunctions.sweep.id)), 'the sweep');
 };
 
 /**
