@@ -358,10 +358,22 @@ ${table(
 )}
 
 On the emulators a check-in makes one more call than on AWS: s3rver does not report the SHA-256 it
-was sent, so the core hashes the staged object itself (GetObject). On AWS, HeadObject with checksum
-mode returns the SHA-256 that S3 enforced on the signed PUT, and the check-in is TransactGetItems +
-HeadObject + TransactWriteItems: 3 calls. The "AWS path" row runs the same core with the emulator's
-HeadObject answer completed as S3 would complete it.`);
+was sent, so the core hashes the staged object itself (GetObject). The "AWS path" row runs the same
+core with the emulator's HeadObject answer completed as S3 would complete it.`);
+    const checkIn = byOperation.get('check-in, the AWS path');
+    if (checkIn?.target != null && checkIn.calls > checkIn.target)
+      misses.push(`**Check-in calls (3).** A check-in of a single PUT makes ${checkIn.calls} calls on AWS: the upload, file and rules'
+version read together; the blob marked placed (the sweeper's guard: a sweep that begins meanwhile
+makes the commit fail); HeadObject of the staged object (S3 answers the SHA-256 it enforced on the
+signed PUT); HeadObject of the blob (there already: no copy); CopyObject of the verified bytes into
+the blob, on the condition that they are still the object verified; the one transaction (version,
+lock, audit entry); and DeleteObjects of what was staged. The ≤ 3 of v1 came from a PUT straight to
+the blob's key. v2 stages every upload under a key of its own, so that no upload can write where
+another file's bytes are or will be (s3rver enforces no signed checksum, so this is also what makes
+the guarantee testable), and the sweeper needs the mark before the bytes are placed. What would
+close part of it: a copy conditional on the blob's absence (If-None-Match, where S3 and the emulator
+both take it) instead of the HeadObject, and the staged object left to the sweeper (an hour of
+doubled storage) instead of DeleteObjects: 5 calls.`);
   }
 
   // 4. Contention.

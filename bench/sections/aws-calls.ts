@@ -32,16 +32,18 @@ export const awsCalls = async (endpoints: EmulatorEndpoints): Promise<CallsRow[]
 
   // S3 answers HeadObject (checksum mode) with the SHA-256 it verified when the object was PUT with a
   // signed checksum; s3rver answers without one, so the core falls back to reading the object to hash
-  // it. When `reportChecksum` is on, this middleware fills in what S3 would have said (the object's key
-  // is its SHA-256), so the count shows the path the core takes on AWS.
-  let reportChecksum = false;
+  // it. While `stagedSha256` is set (the SHA-256 of the bytes just staged), this middleware fills in
+  // what S3 would have said, so the count shows the path the core takes on AWS.
+  let stagedSha256: string | null = null;
   bench.clients.s3.middlewareStack.add(
     (next, context) => async (args) => {
       const result = await next(args);
-      if (reportChecksum && context.commandName === HEAD_OBJECT) {
+      if (stagedSha256 !== null && context.commandName === HEAD_OBJECT) {
         const key = String((args.input as { Key?: string }).Key ?? '');
+        // A blob's key is its SHA-256; a staged object's is the upload's.
+        const sha256 = key.startsWith('blobs/') ? key.slice('blobs/'.length) : stagedSha256;
         const output = result.output as { ChecksumSHA256?: string };
-        output.ChecksumSHA256 ??= Buffer.from(key.replace(/^blobs\//, ''), 'hex').toString('base64');
+        output.ChecksumSHA256 ??= Buffer.from(sha256, 'hex').toString('base64');
       }
       return result;
     },
@@ -139,7 +141,7 @@ export const awsCalls = async (endpoints: EmulatorEndpoints): Promise<CallsRow[]
     const third = newBytes();
     const stagedAws = await bench.vault.checkins.stage(owner, name, third.length, sha256(third));
     await put(stagedAws, third);
-    reportChecksum = true;
+    stagedSha256 = sha256(third);
     const checkedInAws = await counter.measure(() =>
       bench.vault.checkins.checkIn(owner, name, {
         source: { uploadId: stagedAws.uploadId },
@@ -147,7 +149,7 @@ export const awsCalls = async (endpoints: EmulatorEndpoints): Promise<CallsRow[]
         keepLock: false,
       }),
     );
-    reportChecksum = false;
+    stagedSha256 = null;
     record(
       'check-in, the AWS path',
       checkedInAws.counts,

@@ -139,10 +139,13 @@ export class S3FileStore implements FileStore {
     await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: blobKey(sha256) }));
   }
 
-  async discardStaged(uploadId: string, assembly: Assembly | null): Promise<void> {
+  async discardStaged(uploadId: string, assembly: Assembly | null, partCount?: number): Promise<void> {
     if (assembly) await this.abortAssembly(assembly);
     const keys: string[] = [];
-    for await (const object of this.objectsUnder(stagingPrefix(uploadId))) keys.push(object.key);
+    // A part's URL names its key, so an upload of n parts can have staged nothing else.
+    if (partCount !== undefined)
+      for (let part = 1; part <= partCount; part++) keys.push(stagedPartKey(uploadId, part));
+    else for await (const object of this.objectsUnder(stagingPrefix(uploadId))) keys.push(object.key);
     await this.deleteKeys(keys);
   }
 

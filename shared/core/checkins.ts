@@ -288,7 +288,7 @@ export class CheckIns {
   private async discardStaged(upload: UploadRecord): Promise<void> {
     const assembly = upload.assemblyId ? { sha256: upload.sha256, assemblyId: upload.assemblyId } : null;
     try {
-      await this.context.blobs.discardStaged(upload.uploadId, assembly);
+      await this.context.blobs.discardStaged(upload.uploadId, assembly, upload.partCount);
     } catch (error) {
       logger.warn('could not remove what a checked-in upload staged', {
         uploadId: upload.uploadId,
