@@ -3,6 +3,7 @@ import type { Vault } from '#shared/core/vault';
 import { parseBody, parsePathUploadId, parseQuery } from '#shared/http/request';
 import { httpRoute } from '#shared/http/route';
 import { vaultFromEnvironment } from '#shared/runtime';
+import { s3Blobs } from '#shared/runtime-s3';
 
 export const abandonUpload = (vault: Vault) =>
   httpRoute(async (event, caller) => {
@@ -12,4 +13,4 @@ export const abandonUpload = (vault: Vault) =>
     return { status: 200, body: await vault.uploads.abandon(caller, uploadId) };
   });
 
-export const handler = abandonUpload(vaultFromEnvironment());
+export const handler = abandonUpload(vaultFromEnvironment({ blobs: s3Blobs }));

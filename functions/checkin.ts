@@ -4,6 +4,7 @@ import { badRequest } from '#shared/errors';
 import { fields, parseBody, parsePathName, parseQuery } from '#shared/http/request';
 import { httpRoute } from '#shared/http/route';
 import { vaultFromEnvironment } from '#shared/runtime';
+import { s3Blobs } from '#shared/runtime-s3';
 
 const body = z.strictObject({
   uploadId: z.optional(z.string().check(z.minLength(1), z.maxLength(100))),
@@ -30,4 +31,4 @@ export const checkin = (vault: Vault) =>
     return { status: 200, body: result };
   });
 
-export const handler = checkin(vaultFromEnvironment());
+export const handler = checkin(vaultFromEnvironment({ blobs: s3Blobs }));

@@ -4,6 +4,7 @@ import { fields, parseBody, parseQuery } from '#shared/http/request';
 import { httpRoute } from '#shared/http/route';
 import { parseFileName } from '#shared/names';
 import { vaultFromEnvironment } from '#shared/runtime';
+import { s3Blobs } from '#shared/runtime-s3';
 
 const body = z.strictObject({
   name: z.string(),
@@ -30,4 +31,4 @@ export const createUpload = (vault: Vault) =>
     };
   });
 
-export const handler = createUpload(vaultFromEnvironment());
+export const handler = createUpload(vaultFromEnvironment({ blobs: s3Blobs }));

@@ -3,6 +3,7 @@ import type { Vault } from '#shared/core/vault';
 import { fields, parsePathName, parseQuery } from '#shared/http/request';
 import { httpRoute } from '#shared/http/route';
 import { vaultFromEnvironment } from '#shared/runtime';
+import { s3Blobs } from '#shared/runtime-s3';
 
 const query = z.strictObject({ version: z.optional(fields.version) });
 
@@ -13,4 +14,4 @@ export const download = (vault: Vault) =>
     return { status: 200, body: await vault.files.download(caller, name, version ?? null) };
   });
 
-export const handler = download(vaultFromEnvironment());
+export const handler = download(vaultFromEnvironment({ blobs: s3Blobs }));

@@ -3,6 +3,7 @@ import type { Vault } from '#shared/core/vault';
 import { parsePathUploadId, parseQuery } from '#shared/http/request';
 import { httpRoute } from '#shared/http/route';
 import { vaultFromEnvironment } from '#shared/runtime';
+import { s3Blobs } from '#shared/runtime-s3';
 
 export const getUpload = (vault: Vault) =>
   httpRoute(async (event, caller) => {
@@ -11,4 +12,4 @@ export const getUpload = (vault: Vault) =>
     return { status: 200, body: await vault.uploads.status(caller, uploadId) };
   });
 
-export const handler = getUpload(vaultFromEnvironment());
+export const handler = getUpload(vaultFromEnvironment({ blobs: s3Blobs }));

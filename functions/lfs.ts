@@ -11,6 +11,7 @@ import { DEFAULT_LIMIT } from '#shared/http/request';
 import type { Reply } from '#shared/http/route';
 import { parseLfsPath } from '#shared/lfs-names';
 import { vaultFromEnvironment } from '#shared/runtime';
+import { s3Blobs } from '#shared/runtime-s3';
 
 export const lfs = (vault: Vault) =>
   lfsRoute(async (event, caller): Promise<Reply> => {
@@ -85,4 +86,4 @@ export const lfs = (vault: Vault) =>
     }
   });
 
-export const handler = lfs(vaultFromEnvironment());
+export const handler = lfs(vaultFromEnvironment({ blobs: s3Blobs }));

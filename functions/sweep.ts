@@ -4,6 +4,7 @@ import type { SweepReport } from '#shared/core/sweeper';
 import type { Vault } from '#shared/core/vault';
 import { logger } from '#shared/logger';
 import { vaultFromEnvironment } from '#shared/runtime';
+import { s3Blobs } from '#shared/runtime-s3';
 
 export const sweep = (vault: Vault) =>
   middy<unknown, SweepReport>().handler(async () => {
@@ -12,4 +13,4 @@ export const sweep = (vault: Vault) =>
     return report;
   });
 
-export const handler = sweep(vaultFromEnvironment());
+export const handler = sweep(vaultFromEnvironment({ blobs: s3Blobs }));

@@ -3,6 +3,7 @@ import type { Vault } from '#shared/core/vault';
 import { fields, parseBody, parsePathUploadId, parseQuery } from '#shared/http/request';
 import { httpRoute } from '#shared/http/route';
 import { vaultFromEnvironment } from '#shared/runtime';
+import { s3Blobs } from '#shared/runtime-s3';
 
 const body = z.strictObject({
   parts: z.array(z.strictObject({ partNumber: fields.partNumber, sha256: fields.sha256 })).check(
@@ -23,4 +24,4 @@ export const uploadParts = (vault: Vault) =>
     return { status: 200, body: { parts: await vault.uploads.partUrls(caller, uploadId, parts) } };
   });
 
-export const handler = uploadParts(vaultFromEnvironment());
+export const handler = uploadParts(vaultFromEnvironment({ blobs: s3Blobs }));

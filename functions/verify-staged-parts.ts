@@ -8,6 +8,7 @@ import type { Context, EventBridgeEvent } from 'aws-lambda';
 import type { Vault } from '#shared/core/vault';
 import { logger } from '#shared/logger';
 import { vaultFromEnvironment } from '#shared/runtime';
+import { s3Blobs } from '#shared/runtime-s3';
 
 /** What S3 says of a created object on EventBridge (the fields read here). */
 export interface ObjectCreated {
@@ -39,4 +40,4 @@ export const verifyStagedParts = (vault: Vault) =>
     },
   );
 
-export const handler = verifyStagedParts(vaultFromEnvironment());
+export const handler = verifyStagedParts(vaultFromEnvironment({ blobs: s3Blobs }));

@@ -1,26 +1,78 @@
-/** The vault as a deployed function builds it: configuration and SDK clients from the environment, once. */
+/**
+ * The vault as a deployed function builds it: configuration and SDK clients from the environment, once
+ * per process. Blob storage (S3) is built only by the functions whose route is granted S3 actions: they
+ * pass `blobs` (`s3Blobs` from `#shared/runtime-s3`), so the bundle of every other function holds no S3
+ * client and its cold start loads none.
+ */
 import { createDynamoDbClient } from './aws/clients/dynamodb';
-import { createS3Client } from './aws/clients/s3';
 import { DynamoDbNoticeStore } from './aws/dynamodb/notice-store';
 import { DynamoDbVaultStore } from './aws/dynamodb/vault-store';
-import { S3FileStore } from './aws/s3-file-store';
-import { loadConfig } from './config';
+import { loadConfig, type VaultConfig } from './config';
+import type { FileStore } from './core/ports';
 import { Vault } from './core/vault';
 
-let vault: Vault | undefined;
+type Env = Record<string, string | undefined>;
 
-export const vaultFromEnvironment = (env: Record<string, string | undefined> = process.env): Vault => {
-  if (!vault) {
-    const config = loadConfig(env);
-    const dynamodb = createDynamoDbClient(env);
-    vault = new Vault({
-      config,
-      store: new DynamoDbVaultStore(dynamodb, config.table),
-      notices: new DynamoDbNoticeStore(dynamodb, config.table),
-      blobs: new S3FileStore(createS3Client(env), config.bucket, {
-        unsignableFileNameCharacters: env.CAMVAULT_UNSIGNABLE_FILENAME_CHARACTERS,
-      }),
-    });
+/** Builds the blob store of a function that may use one. */
+export type BlobStorage = (config: VaultConfig, env: Env) => FileStore;
+
+/** What the core reaches for bytes: the store a function built, or a refusal in a function that built none. */
+class FunctionBlobs implements FileStore {
+  private store: FileStore | null = null;
+
+  attach(build: () => FileStore): void {
+    this.store ??= build();
   }
+
+  private get attached(): FileStore {
+    if (!this.store) {
+      throw new Error(
+        'this function has no blob storage: its route is granted no S3 action (infra/routes.ts)',
+      );
+    }
+    return this.store;
+  }
+
+  presignStagedPart: FileStore['presignStagedPart'] = (...args) => this.attached.presignStagedPart(...args);
+  describeStagedPart: FileStore['describeStagedPart'] = (...args) =>
+    this.attached.describeStagedPart(...args);
+  readStagedPart: FileStore['readStagedPart'] = (...args) => this.attached.readStagedPart(...args);
+  listStagedParts: FileStore['listStagedParts'] = (...args) => this.attached.listStagedParts(...args);
+  stagedUploads: FileStore['stagedUploads'] = () => this.attached.stagedUploads();
+  deleteBlob: FileStore['deleteBlob'] = (...args) => this.attached.deleteBlob(...args);
+  discardStaged: FileStore['discardStaged'] = (...args) => this.attached.discardStaged(...args);
+  placeStagedPut: FileStore['placeStagedPut'] = (...args) => this.attached.placeStagedPut(...args);
+  startAssembly: FileStore['startAssembly'] = (...args) => this.attached.startAssembly(...args);
+  copyIntoAssembly: FileStore['copyIntoAssembly'] = (...args) => this.attached.copyIntoAssembly(...args);
+  completeAssembly: FileStore['completeAssembly'] = (...args) => this.attached.completeAssembly(...args);
+  presignDownload: FileStore['presignDownload'] = (...args) => this.attached.presignDownload(...args);
+  describeBlob: FileStore['describeBlob'] = (...args) => this.attached.describeBlob(...args);
+  readBlob: FileStore['readBlob'] = (...args) => this.attached.readBlob(...args);
+}
+
+let vault: Vault | undefined;
+const blobStore = new FunctionBlobs();
+
+const buildVault = (env: Env): Vault => {
+  const config = loadConfig(env);
+  const dynamodb = createDynamoDbClient(env);
+  return new Vault({
+    config,
+    store: new DynamoDbVaultStore(dynamodb, config.table),
+    notices: new DynamoDbNoticeStore(dynamodb, config.table),
+    blobs: blobStore,
+  });
+};
+
+/**
+ * The process's one vault (the local server loads every handler into one process, and they share it).
+ * `blobs` gives it blob storage, built once; without it, any use of storage fails loudly.
+ */
+export const vaultFromEnvironment = (options: { blobs?: BlobStorage; env?: Env } = {}): Vault => {
+  const env = options.env ?? process.env;
+  vault ??= buildVault(env);
+  const { blobs } = options;
+  const { config } = vault;
+  if (blobs) blobStore.attach(() => blobs(config, env));
   return vault;
 };

@@ -8,7 +8,7 @@
  * else, so a module the runtime lacks fails to load here too.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -26,6 +26,8 @@ export interface BundleReport {
   entry: string;
   /** Where its SDK clients come from. */
   sdk: SdkSource;
+  /** The runtime's SDK clients it imports (RUNTIME_SDK_MODULES), each loaded at its cold start. */
+  runtimeImports: string[];
   bytes: number;
   mapBytes: number;
   /** Median time to import the bundle in a fresh Node.js, in ms; null when not measured. */
@@ -65,6 +67,12 @@ console.log(Math.round(performance.now() - started));`;
 const medianLoadMs = (bundle: string, runs: number): number => {
   const times = Array.from({ length: runs }, () => loadOnce(bundle)).sort((a, b) => a - b);
   return times[Math.floor(times.length / 2)] ?? Number.NaN;
+};
+
+/** The runtime's SDK clients a bundle imports: `from"@aws-sdk/client-s3"` in its minified code. */
+const runtimeImportsOf = (bundle: string): string[] => {
+  const code = readFileSync(bundle, 'utf8');
+  return RUNTIME_SDK_MODULES.filter((name) => code.includes(`from"${name}"`));
 };
 
 /** The runtime's share of node_modules: the SDK clients, linked from this repository's. */
@@ -134,6 +142,7 @@ export const measureBundles = (options: { loadRuns: number }): BundleReport[] =>
         handler,
         entry,
         sdk: fn.sdk,
+        runtimeImports: runtimeImportsOf(bundle),
         bytes: statSync(bundle).size,
         mapBytes: statSync(`${bundle}.map`).size,
         loadMs: options.loadRuns > 0 ? medianLoadMs(bundle, options.loadRuns) : null,
@@ -161,6 +170,7 @@ const main = (): void => {
       handler: row.handler,
       entry: row.entry,
       SDK: row.sdk,
+      'runtime clients': row.runtimeImports.join(' '),
       'minified bytes': row.bytes,
       KB: Number((row.bytes / KB).toFixed(1)),
       'source map bytes': row.mapBytes,

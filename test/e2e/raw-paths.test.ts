@@ -6,6 +6,7 @@
 import { request } from 'node:http';
 import { parseFileName } from '#shared/names';
 import { vaultFromEnvironment } from '#shared/runtime';
+import { s3Blobs } from '#shared/runtime-s3';
 import { encodeName, sha256Hex, singlePut, startTestServer, type TestServer } from '../support/http';
 
 let server: TestServer;
@@ -119,7 +120,7 @@ describe('names Windows cannot hold', () => {
 
   beforeAll(async () => {
     // A file created under v1, which accepted the name: staged and checked in through the core.
-    const vault = vaultFromEnvironment();
+    const vault = vaultFromEnvironment({ blobs: s3Blobs });
     const bob = { user: 'bob', groups: [] };
     const bytes = Buffer.from('legacy v1');
     const name = parseFileName(LEGACY, vault.extensions);
