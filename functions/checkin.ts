@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { CheckIns } from '#shared/core/checkins';
 import type { Vault } from '#shared/core/vault';
 import { badRequest } from '#shared/errors';
 import { fields, parseBody, parsePathName, parseQuery } from '#shared/http/request';
@@ -13,7 +14,7 @@ const body = z.strictObject({
   keepLock: z.optional(z.boolean()),
 });
 
-export const checkin = (vault: Vault) =>
+export const checkin = (vault: Pick<Vault, 'checkins' | 'extensions'>) =>
   httpRoute(async (event, caller) => {
     const name = parsePathName(event, vault.extensions);
     parseQuery(event, z.strictObject({}));
@@ -31,4 +32,4 @@ export const checkin = (vault: Vault) =>
     return { status: 200, body: result };
   });
 
-export const handler = checkin(vaultFromEnvironment({ blobs: s3Blobs }));
+export const handler = checkin(vaultFromEnvironment({ checkins: CheckIns }, { blobs: s3Blobs }));

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { Locks } from '#shared/core/locks';
 import type { Vault } from '#shared/core/vault';
 import { fields, parseBody, parsePathName, parseQuery } from '#shared/http/request';
 import { httpRoute } from '#shared/http/route';
@@ -6,7 +7,7 @@ import { vaultFromEnvironment } from '#shared/runtime';
 
 const body = z.strictObject({ message: z.optional(fields.message) });
 
-export const checkout = (vault: Vault) =>
+export const checkout = (vault: Pick<Vault, 'extensions' | 'locks'>) =>
   httpRoute(async (event, caller) => {
     const name = parsePathName(event, vault.extensions);
     parseQuery(event, z.strictObject({}));
@@ -15,4 +16,4 @@ export const checkout = (vault: Vault) =>
     return { status: created ? 201 : 200, body: { lock, file } };
   });
 
-export const handler = checkout(vaultFromEnvironment());
+export const handler = checkout(vaultFromEnvironment({ locks: Locks }));

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { CheckIns } from '#shared/core/checkins';
 import type { Vault } from '#shared/core/vault';
 import { fields, parseBody, parseQuery } from '#shared/http/request';
 import { httpRoute } from '#shared/http/route';
@@ -13,7 +14,7 @@ const body = z.strictObject({
   partSizeBytes: z.optional(fields.partSizeBytes),
 });
 
-export const createUpload = (vault: Vault) =>
+export const createUpload = (vault: Pick<Vault, 'checkins' | 'extensions'>) =>
   httpRoute(async (event, caller) => {
     parseQuery(event, z.strictObject({}));
     const request = parseBody(event, body);
@@ -31,4 +32,4 @@ export const createUpload = (vault: Vault) =>
     };
   });
 
-export const handler = createUpload(vaultFromEnvironment({ blobs: s3Blobs }));
+export const handler = createUpload(vaultFromEnvironment({ checkins: CheckIns }, { blobs: s3Blobs }));

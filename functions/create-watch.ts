@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import type { Vault } from '#shared/core/vault';
+import { Watches } from '#shared/core/watches';
 import { EVENT_TYPES } from '#shared/events';
 import { parseBody, parseQuery } from '#shared/http/request';
 import { httpRoute } from '#shared/http/route';
@@ -18,7 +19,7 @@ const body = z.strictObject({
   ),
 });
 
-export const createWatch = (vault: Vault) =>
+export const createWatch = (vault: Pick<Vault, 'extensions' | 'watches'>) =>
   httpRoute(async (event, caller) => {
     parseQuery(event, z.strictObject({}));
     const request = parseBody(event, body);
@@ -27,4 +28,4 @@ export const createWatch = (vault: Vault) =>
     return { status: 201, body: { watch } };
   });
 
-export const handler = createWatch(vaultFromEnvironment());
+export const handler = createWatch(vaultFromEnvironment({ watches: Watches }));

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { Lifecycle } from '#shared/core/lifecycle';
 import type { Vault } from '#shared/core/vault';
 import { fields, parseBody, parsePathName, parseQuery } from '#shared/http/request';
 import { httpRoute } from '#shared/http/route';
@@ -6,7 +7,7 @@ import { vaultFromEnvironment } from '#shared/runtime';
 
 const body = z.strictObject({ message: z.optional(fields.message) });
 
-export const deleteFile = (vault: Vault) =>
+export const deleteFile = (vault: Pick<Vault, 'extensions' | 'lifecycle'>) =>
   httpRoute(async (event, caller) => {
     const name = parsePathName(event, vault.extensions);
     parseQuery(event, z.strictObject({}));
@@ -14,4 +15,4 @@ export const deleteFile = (vault: Vault) =>
     return { status: 200, body: { trashed: await vault.lifecycle.delete(caller, name, message ?? '') } };
   });
 
-export const handler = deleteFile(vaultFromEnvironment());
+export const handler = deleteFile(vaultFromEnvironment({ lifecycle: Lifecycle }));

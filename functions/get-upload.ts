@@ -1,15 +1,16 @@
 import * as z from 'zod/mini';
+import { Uploads } from '#shared/core/uploads';
 import type { Vault } from '#shared/core/vault';
 import { parsePathUploadId, parseQuery } from '#shared/http/request';
 import { httpRoute } from '#shared/http/route';
 import { vaultFromEnvironment } from '#shared/runtime';
 import { s3Blobs } from '#shared/runtime-s3';
 
-export const getUpload = (vault: Vault) =>
+export const getUpload = (vault: Pick<Vault, 'uploads'>) =>
   httpRoute(async (event, caller) => {
     const uploadId = parsePathUploadId(event);
     parseQuery(event, z.strictObject({}));
     return { status: 200, body: await vault.uploads.status(caller, uploadId) };
   });
 
-export const handler = getUpload(vaultFromEnvironment({ blobs: s3Blobs }));
+export const handler = getUpload(vaultFromEnvironment({ uploads: Uploads }, { blobs: s3Blobs }));

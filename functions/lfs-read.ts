@@ -1,4 +1,5 @@
 /** (v2) `GET /lfs/{repo}/locks`: the Git LFS File Locking API's listing (shared/http/lfs-request.ts). */
+import { LfsLocks } from '#shared/core/lfs-locks';
 import type { Vault } from '#shared/core/vault';
 import { lfsLockView } from '#shared/core/views';
 import { lfsOperation, lfsSchemas } from '#shared/http/lfs-request';
@@ -7,7 +8,7 @@ import { DEFAULT_LIMIT } from '#shared/http/request';
 import { parseLfsPath } from '#shared/lfs-names';
 import { vaultFromEnvironment } from '#shared/runtime';
 
-export const lfsRead = (vault: Vault) =>
+export const lfsRead = (vault: Pick<Vault, 'lfsLocks'>) =>
   lfsRoute(async (event, caller) => {
     const { repo } = lfsOperation(event, 'GET');
     const query = parseLfsQuery(event, lfsSchemas.listLocks);
@@ -27,4 +28,4 @@ export const lfsRead = (vault: Vault) =>
     };
   });
 
-export const handler = lfsRead(vaultFromEnvironment());
+export const handler = lfsRead(vaultFromEnvironment({ lfsLocks: LfsLocks }));

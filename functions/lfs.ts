@@ -3,6 +3,8 @@
  * and the File Locking API's lock, verify and unlock (shared/http/lfs-request.ts reads which one
  * from the path).
  */
+import { LfsLocks } from '#shared/core/lfs-locks';
+import { LfsObjects } from '#shared/core/lfs-objects';
 import type { Vault } from '#shared/core/vault';
 import { lfsLockView, lfsObjectView } from '#shared/core/views';
 import { lfsBaseUrl, lfsOperation, lfsSchemas } from '#shared/http/lfs-request';
@@ -13,7 +15,7 @@ import { parseLfsPath } from '#shared/lfs-names';
 import { vaultFromEnvironment } from '#shared/runtime';
 import { s3Blobs } from '#shared/runtime-s3';
 
-export const lfs = (vault: Vault) =>
+export const lfs = (vault: Pick<Vault, 'config' | 'lfsLocks' | 'lfsObjects'>) =>
   lfsRoute(async (event, caller): Promise<Reply> => {
     const operation = lfsOperation(event, 'POST');
     const { repo } = operation;
@@ -86,4 +88,6 @@ export const lfs = (vault: Vault) =>
     }
   });
 
-export const handler = lfs(vaultFromEnvironment({ blobs: s3Blobs }));
+export const handler = lfs(
+  vaultFromEnvironment({ lfsLocks: LfsLocks, lfsObjects: LfsObjects }, { blobs: s3Blobs }),
+);

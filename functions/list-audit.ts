@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { Audit } from '#shared/core/audit';
 import type { Vault } from '#shared/core/vault';
 import { badRequest } from '#shared/errors';
 import { EVENT_TYPES } from '#shared/events';
@@ -17,7 +18,7 @@ const query = z.strictObject({
   cursor: z.optional(fields.cursor),
 });
 
-export const listAudit = (vault: Vault) =>
+export const listAudit = (vault: Pick<Vault, 'audit' | 'extensions'>) =>
   httpRoute(async (event, caller) => {
     const request = parseQuery(event, query);
     if (request.since && request.until && request.since > request.until)
@@ -34,4 +35,4 @@ export const listAudit = (vault: Vault) =>
     return { status: 200, body: { entries: page.items, nextCursor: page.nextCursor } };
   });
 
-export const handler = listAudit(vaultFromEnvironment());
+export const handler = listAudit(vaultFromEnvironment({ audit: Audit }));

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { Files } from '#shared/core/files';
 import type { Vault } from '#shared/core/vault';
 import { badRequest } from '#shared/errors';
 import { DEFAULT_LIMIT, fields, parseQuery } from '#shared/http/request';
@@ -17,7 +18,7 @@ const query = z.strictObject({
   cursor: z.optional(fields.cursor),
 });
 
-export const listFiles = (vault: Vault) =>
+export const listFiles = (vault: Pick<Vault, 'files'>) =>
   httpRoute(async (event, caller) => {
     const { prefix, status, depth, released, limit, cursor } = parseQuery(event, query);
     const directOnly = depth === '1';
@@ -35,4 +36,4 @@ export const listFiles = (vault: Vault) =>
     return { status: 200, body: { files: page.items, nextCursor: page.nextCursor } };
   });
 
-export const handler = listFiles(vaultFromEnvironment());
+export const handler = listFiles(vaultFromEnvironment({ files: Files }));

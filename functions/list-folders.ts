@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { Files } from '#shared/core/files';
 import type { Vault } from '#shared/core/vault';
 import { DEFAULT_LIMIT, fields, parseQuery } from '#shared/http/request';
 import { httpRoute } from '#shared/http/route';
@@ -11,7 +12,7 @@ const query = z.strictObject({
   cursor: z.optional(fields.cursor),
 });
 
-export const listFolders = (vault: Vault) =>
+export const listFolders = (vault: Pick<Vault, 'files'>) =>
   httpRoute(async (event, caller) => {
     const { prefix, limit, cursor } = parseQuery(event, query);
     const parent = parseFolderPrefix(prefix ?? '');
@@ -19,4 +20,4 @@ export const listFolders = (vault: Vault) =>
     return { status: 200, body: { folders: page.items, nextCursor: page.nextCursor } };
   });
 
-export const handler = listFolders(vaultFromEnvironment());
+export const handler = listFolders(vaultFromEnvironment({ files: Files }));

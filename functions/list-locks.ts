@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { Locks } from '#shared/core/locks';
 import type { Vault } from '#shared/core/vault';
 import { DEFAULT_LIMIT, fields, parseQuery } from '#shared/http/request';
 import { httpRoute } from '#shared/http/route';
@@ -10,7 +11,7 @@ const query = z.strictObject({
   cursor: z.optional(fields.cursor),
 });
 
-export const listLocks = (vault: Vault) =>
+export const listLocks = (vault: Pick<Vault, 'locks'>) =>
   httpRoute(async (event, caller) => {
     const { user, limit, cursor } = parseQuery(event, query);
     const page = await vault.locks.list(caller, {
@@ -21,4 +22,4 @@ export const listLocks = (vault: Vault) =>
     return { status: 200, body: { locks: page.items, nextCursor: page.nextCursor } };
   });
 
-export const handler = listLocks(vaultFromEnvironment());
+export const handler = listLocks(vaultFromEnvironment({ locks: Locks }));

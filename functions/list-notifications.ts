@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { Feed } from '#shared/core/feed';
 import type { Vault } from '#shared/core/vault';
 import { DEFAULT_LIMIT, fields, parseQuery } from '#shared/http/request';
 import { httpRoute } from '#shared/http/route';
@@ -6,7 +7,7 @@ import { vaultFromEnvironment } from '#shared/runtime';
 
 const query = z.strictObject({ limit: z.optional(fields.limit), cursor: z.optional(fields.cursor) });
 
-export const listNotifications = (vault: Vault) =>
+export const listNotifications = (vault: Pick<Vault, 'feed'>) =>
   httpRoute(async (event, caller) => {
     const { limit, cursor } = parseQuery(event, query);
     const page = await vault.feed.list(caller, limit ?? DEFAULT_LIMIT, cursor ?? null);
@@ -16,4 +17,4 @@ export const listNotifications = (vault: Vault) =>
     };
   });
 
-export const handler = listNotifications(vaultFromEnvironment());
+export const handler = listNotifications(vaultFromEnvironment({ feed: Feed }));

@@ -1,13 +1,14 @@
 import * as z from 'zod/mini';
+import { Rules } from '#shared/core/rules';
 import type { Vault } from '#shared/core/vault';
 import { parseQuery } from '#shared/http/request';
 import { httpRoute } from '#shared/http/route';
 import { vaultFromEnvironment } from '#shared/runtime';
 
-export const listRules = (vault: Vault) =>
+export const listRules = (vault: Pick<Vault, 'rules'>) =>
   httpRoute(async (event, caller) => {
     parseQuery(event, z.strictObject({}));
     return { status: 200, body: { rules: await vault.rules.list(caller) } };
   });
 
-export const handler = listRules(vaultFromEnvironment());
+export const handler = listRules(vaultFromEnvironment({ rules: Rules }));

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { Lifecycle } from '#shared/core/lifecycle';
 import type { Vault } from '#shared/core/vault';
 import { DEFAULT_LIMIT, fields, parseQuery } from '#shared/http/request';
 import { httpRoute } from '#shared/http/route';
@@ -11,7 +12,7 @@ const query = z.strictObject({
   cursor: z.optional(fields.cursor),
 });
 
-export const listTrash = (vault: Vault) =>
+export const listTrash = (vault: Pick<Vault, 'lifecycle'>) =>
   httpRoute(async (event, caller) => {
     const { prefix, limit, cursor } = parseQuery(event, query);
     const page = await vault.lifecycle.trash(
@@ -23,4 +24,4 @@ export const listTrash = (vault: Vault) =>
     return { status: 200, body: { trashed: page.items, nextCursor: page.nextCursor } };
   });
 
-export const handler = listTrash(vaultFromEnvironment());
+export const handler = listTrash(vaultFromEnvironment({ lifecycle: Lifecycle }));

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { Lifecycle } from '#shared/core/lifecycle';
 import type { Vault } from '#shared/core/vault';
 import { fields, parseBody, parsePathName, parseQuery } from '#shared/http/request';
 import { httpRoute } from '#shared/http/route';
@@ -7,7 +8,7 @@ import { vaultFromEnvironment } from '#shared/runtime';
 
 const body = z.strictObject({ to: z.string(), message: z.optional(fields.message) });
 
-export const moveFile = (vault: Vault) =>
+export const moveFile = (vault: Pick<Vault, 'extensions' | 'lifecycle'>) =>
   httpRoute(async (event, caller) => {
     const name = parsePathName(event, vault.extensions);
     parseQuery(event, z.strictObject({}));
@@ -17,4 +18,4 @@ export const moveFile = (vault: Vault) =>
     return { status: 200, body: { file } };
   });
 
-export const handler = moveFile(vaultFromEnvironment());
+export const handler = moveFile(vaultFromEnvironment({ lifecycle: Lifecycle }));

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { Rules } from '#shared/core/rules';
 import type { Vault } from '#shared/core/vault';
 import { fields, parseBody, parsePathPrefix, parseQuery } from '#shared/http/request';
 import { httpRoute } from '#shared/http/route';
@@ -6,7 +7,7 @@ import { vaultFromEnvironment } from '#shared/runtime';
 
 const body = z.strictObject({ read: fields.groups, write: fields.groups });
 
-export const putRule = (vault: Vault) =>
+export const putRule = (vault: Pick<Vault, 'rules'>) =>
   httpRoute(async (event, caller) => {
     const prefix = parsePathPrefix(event);
     parseQuery(event, z.strictObject({}));
@@ -14,4 +15,4 @@ export const putRule = (vault: Vault) =>
     return { status: 200, body: { rule: await vault.rules.put(caller, prefix, read, write) } };
   });
 
-export const handler = putRule(vaultFromEnvironment());
+export const handler = putRule(vaultFromEnvironment({ rules: Rules }));

@@ -1,4 +1,6 @@
 import * as z from 'zod/mini';
+import { LfsLocks } from '#shared/core/lfs-locks';
+import { Locks } from '#shared/core/locks';
 import type { Vault } from '#shared/core/vault';
 import { lfsLockVaultView } from '#shared/core/views';
 import { fields, parsePathName, parseQuery } from '#shared/http/request';
@@ -9,7 +11,7 @@ import { vaultFromEnvironment } from '#shared/runtime';
 /** `lfsRepo` (v2): the lock is a Git LFS lock of that repository, and `{name}` its path there (GET /locks shows both). */
 const query = z.strictObject({ force: z.optional(fields.boolean), lfsRepo: z.optional(z.string()) });
 
-export const releaseLock = (vault: Vault) =>
+export const releaseLock = (vault: Pick<Vault, 'extensions' | 'lfsLocks' | 'locks'>) =>
   httpRoute(async (event, caller) => {
     const { force, lfsRepo } = parseQuery(event, query);
     if (lfsRepo !== undefined) {
@@ -22,4 +24,4 @@ export const releaseLock = (vault: Vault) =>
     return { status: 200, body: { released: await vault.locks.release(caller, name, force ?? false) } };
   });
 
-export const handler = releaseLock(vaultFromEnvironment());
+export const handler = releaseLock(vaultFromEnvironment({ lfsLocks: LfsLocks, locks: Locks }));

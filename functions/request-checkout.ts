@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { Requests } from '#shared/core/requests';
 import type { Vault } from '#shared/core/vault';
 import { fields, parseBody, parsePathName, parseQuery } from '#shared/http/request';
 import { httpRoute } from '#shared/http/route';
@@ -6,7 +7,7 @@ import { vaultFromEnvironment } from '#shared/runtime';
 
 const body = z.strictObject({ message: z.optional(fields.message) });
 
-export const requestCheckout = (vault: Vault) =>
+export const requestCheckout = (vault: Pick<Vault, 'extensions' | 'requests'>) =>
   httpRoute(async (event, caller) => {
     const name = parsePathName(event, vault.extensions);
     parseQuery(event, z.strictObject({}));
@@ -14,4 +15,4 @@ export const requestCheckout = (vault: Vault) =>
     return { status: 201, body: { request: await vault.requests.ask(caller, name, message ?? '') } };
   });
 
-export const handler = requestCheckout(vaultFromEnvironment());
+export const handler = requestCheckout(vaultFromEnvironment({ requests: Requests }));

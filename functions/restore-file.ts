@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { Lifecycle } from '#shared/core/lifecycle';
 import type { Vault } from '#shared/core/vault';
 import { parseBody, parsePathFileId, parseQuery } from '#shared/http/request';
 import { httpRoute } from '#shared/http/route';
@@ -7,7 +8,7 @@ import { vaultFromEnvironment } from '#shared/runtime';
 
 const body = z.strictObject({ as: z.optional(z.string()) });
 
-export const restoreFile = (vault: Vault) =>
+export const restoreFile = (vault: Pick<Vault, 'extensions' | 'lifecycle'>) =>
   httpRoute(async (event, caller) => {
     const fileId = parsePathFileId(event);
     parseQuery(event, z.strictObject({}));
@@ -16,4 +17,4 @@ export const restoreFile = (vault: Vault) =>
     return { status: 200, body: { file: await vault.lifecycle.restore(caller, fileId, as) } };
   });
 
-export const handler = restoreFile(vaultFromEnvironment());
+export const handler = restoreFile(vaultFromEnvironment({ lifecycle: Lifecycle }));

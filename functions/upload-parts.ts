@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { Uploads } from '#shared/core/uploads';
 import type { Vault } from '#shared/core/vault';
 import { fields, parseBody, parsePathUploadId, parseQuery } from '#shared/http/request';
 import { httpRoute } from '#shared/http/route';
@@ -16,7 +17,7 @@ const body = z.strictObject({
   ),
 });
 
-export const uploadParts = (vault: Vault) =>
+export const uploadParts = (vault: Pick<Vault, 'uploads'>) =>
   httpRoute(async (event, caller) => {
     const uploadId = parsePathUploadId(event);
     parseQuery(event, z.strictObject({}));
@@ -24,4 +25,4 @@ export const uploadParts = (vault: Vault) =>
     return { status: 200, body: { parts: await vault.uploads.partUrls(caller, uploadId, parts) } };
   });
 
-export const handler = uploadParts(vaultFromEnvironment({ blobs: s3Blobs }));
+export const handler = uploadParts(vaultFromEnvironment({ uploads: Uploads }, { blobs: s3Blobs }));

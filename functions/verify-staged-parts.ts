@@ -5,6 +5,7 @@
  */
 import middy from '@middy/core';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
+import { StagedBytes } from '#shared/core/staged-bytes';
 import type { Vault } from '#shared/core/vault';
 import { logger } from '#shared/logger';
 import { vaultFromEnvironment } from '#shared/runtime';
@@ -22,7 +23,7 @@ const STAGED_PART = /^uploads\/([0-9a-f-]{36})\/(\d{5})$/;
 /** Left for the part being verified when the deadline passes: a 5 GiB part, read and hashed, at ~100 MB/s. */
 const SAFETY_MARGIN_MS = 90_000;
 
-export const verifyStagedParts = (vault: Vault) =>
+export const verifyStagedParts = (vault: Pick<Vault, 'stagedBytes'>) =>
   middy<EventBridgeEvent<'Object Created', ObjectCreated>, void>().handler(
     async (event, context: Context) => {
       const match = STAGED_PART.exec(event.detail.object.key);
@@ -40,4 +41,6 @@ export const verifyStagedParts = (vault: Vault) =>
     },
   );
 
-export const handler = verifyStagedParts(vaultFromEnvironment({ blobs: s3Blobs }));
+export const handler = verifyStagedParts(
+  vaultFromEnvironment({ stagedBytes: StagedBytes }, { blobs: s3Blobs }),
+);

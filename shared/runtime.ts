@@ -1,15 +1,17 @@
 /**
  * The vault as a deployed function builds it: configuration and SDK clients from the environment, once
- * per process. Blob storage (S3) is built only by the functions whose route is granted S3 actions: they
- * pass `blobs` (`s3Blobs` from `#shared/runtime-s3`), so the bundle of every other function holds no S3
- * client and its cold start loads none.
+ * per process, and only the capabilities its handler reaches (`vaultFromEnvironment({ lifecycle:
+ * Lifecycle })`), so its bundle holds no other capability's code. Blob storage (S3) is built only by
+ * the functions whose route is granted S3 actions: they pass `blobs` (`s3Blobs` from
+ * `#shared/runtime-s3`), so the bundle of every other function holds no S3 client and its cold start
+ * loads none.
  */
 import { createDynamoDbClient } from './aws/clients/dynamodb';
 import { DynamoDbNoticeStore } from './aws/dynamodb/notice-store';
 import { DynamoDbVaultStore } from './aws/dynamodb/vault-store';
 import { loadConfig, type VaultConfig } from './config';
+import { type Capability, type CoreContext, coreContext, type VaultPart, vaultPart } from './core/context';
 import type { FileStore } from './core/ports';
-import { Vault } from './core/vault';
 
 type Env = Record<string, string | undefined>;
 
@@ -50,13 +52,13 @@ class FunctionBlobs implements FileStore {
   readBlob: FileStore['readBlob'] = (...args) => this.attached.readBlob(...args);
 }
 
-let vault: Vault | undefined;
+let core: CoreContext | undefined;
 const blobStore = new FunctionBlobs();
 
-const buildVault = (env: Env): Vault => {
+const buildCore = (env: Env): CoreContext => {
   const config = loadConfig(env);
   const dynamodb = createDynamoDbClient(env);
-  return new Vault({
+  return coreContext({
     config,
     store: new DynamoDbVaultStore(dynamodb, config.table),
     notices: new DynamoDbNoticeStore(dynamodb, config.table),
@@ -65,14 +67,18 @@ const buildVault = (env: Env): Vault => {
 };
 
 /**
- * The process's one vault (the local server loads every handler into one process, and they share it).
- * `blobs` gives it blob storage, built once; without it, any use of storage fails loudly.
+ * The capabilities named, over the process's one core: its configuration, stores and rule cache (the
+ * local server loads every handler into one process, and they share it, as the handlers of one vault).
+ * `blobs` gives the core blob storage, built once; without it, any use of storage fails loudly.
  */
-export const vaultFromEnvironment = (options: { blobs?: BlobStorage; env?: Env } = {}): Vault => {
+export const vaultFromEnvironment = <Capabilities extends object>(
+  capabilities: { [Name in keyof Capabilities]: Capability<Capabilities[Name]> },
+  options: { blobs?: BlobStorage; env?: Env } = {},
+): VaultPart<Capabilities> => {
   const env = options.env ?? process.env;
-  vault ??= buildVault(env);
+  core ??= buildCore(env);
   const { blobs } = options;
-  const { config } = vault;
+  const { config } = core;
   if (blobs) blobStore.attach(() => blobs(config, env));
-  return vault;
+  return vaultPart(core, capabilities);
 };

@@ -1,4 +1,5 @@
 /** What every capability of the core is built on: configuration, the ports, a clock and an id source. */
+import { randomUUID } from 'node:crypto';
 import type { VaultConfig } from '../config';
 import type { RuleBook } from './permissions';
 import type { FileStore, NoticeStore, VaultStore } from './ports';
@@ -56,3 +57,52 @@ export class RuleCache {
     if (!this.cached || book.version >= this.cached.book.version) this.cached = { book, readAt: this.now() };
   }
 }
+
+export interface VaultDependencies {
+  config: VaultConfig;
+  store: VaultStore;
+  notices: NoticeStore;
+  blobs: FileStore;
+  clock?: () => Date;
+  newId?: () => string;
+  /** How long the sweeper leaves an unreferenced blob to the check-in that placed it (default an hour). */
+  blobGraceMs?: number;
+}
+
+/** The context the capabilities of one vault share (its rule cache among them). */
+export const coreContext = (dependencies: VaultDependencies): CoreContext => ({
+  config: dependencies.config,
+  store: dependencies.store,
+  notices: dependencies.notices,
+  blobs: dependencies.blobs,
+  clock: dependencies.clock ?? (() => new Date()),
+  newId: dependencies.newId ?? randomUUID,
+  rules: new RuleCache(() => dependencies.store.getRules()),
+});
+
+/** A capability of the core (`Lifecycle`, `Locks`, ...): a class built over the context. */
+export type Capability<T> = new (context: CoreContext) => T;
+
+/** Some of a vault's capabilities, with its configuration: what one function reaches (see `vaultPart`). */
+export type VaultPart<Capabilities> = Capabilities & {
+  readonly config: VaultConfig;
+  readonly extensions: readonly string[];
+};
+
+/**
+ * The capabilities named, built over `context`: a function builds only those its handler reaches, so
+ * its bundle holds their code and no other's. They keep no state of their own, so capabilities built
+ * apart over one context behave as one vault's.
+ */
+export const vaultPart = <Capabilities extends object>(
+  context: CoreContext,
+  capabilities: { [Name in keyof Capabilities]: Capability<Capabilities[Name]> },
+): VaultPart<Capabilities> => {
+  const built = Object.fromEntries(
+    Object.entries(capabilities).map(([name, capability]) => [
+      name,
+      new (capability as Capability<unknown>)(context),
+    ]),
+  ) as Capabilities;
+  return { ...built, config: context.config, extensions: context.config.extensions };
+};

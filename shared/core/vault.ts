@@ -1,12 +1,13 @@
 /**
  * The vault's core: one capability per module, each over the same ports. A handler reaches the
- * capability it needs (`vault.locks.checkout`, `vault.lifecycle.move`, ...).
+ * capability it needs (`vault.locks.checkout`, `vault.lifecycle.move`, ...). A deployed function
+ * builds only the capabilities its handler reaches (`vaultPart` in ./context, `#shared/runtime`);
+ * the whole vault is for the tests, the local tools and the bench.
  */
-import { randomUUID } from 'node:crypto';
 import type { VaultConfig } from '../config';
 import { Audit } from './audit';
 import { CheckIns } from './checkins';
-import { type CoreContext, RuleCache } from './context';
+import { coreContext, type VaultDependencies } from './context';
 import { FanOut } from './fan-out';
 import { Feed } from './feed';
 import { Files } from './files';
@@ -14,7 +15,6 @@ import { LfsLocks } from './lfs-locks';
 import { LfsObjects } from './lfs-objects';
 import { Lifecycle } from './lifecycle';
 import { Locks } from './locks';
-import type { FileStore, NoticeStore, VaultStore } from './ports';
 import { Releases } from './releases';
 import { Requests } from './requests';
 import { Rules } from './rules';
@@ -23,16 +23,7 @@ import { BLOB_GRACE_MS, Sweeper } from './sweeper';
 import { Uploads } from './uploads';
 import { Watches } from './watches';
 
-export interface VaultDependencies {
-  config: VaultConfig;
-  store: VaultStore;
-  notices: NoticeStore;
-  blobs: FileStore;
-  clock?: () => Date;
-  newId?: () => string;
-  /** How long the sweeper leaves an unreferenced blob to the check-in that placed it (default an hour). */
-  blobGraceMs?: number;
-}
+export type { VaultDependencies } from './context';
 
 export class Vault {
   readonly config: VaultConfig;
@@ -60,15 +51,7 @@ export class Vault {
   readonly fanOut: FanOut;
 
   constructor(dependencies: VaultDependencies) {
-    const context: CoreContext = {
-      config: dependencies.config,
-      store: dependencies.store,
-      notices: dependencies.notices,
-      blobs: dependencies.blobs,
-      clock: dependencies.clock ?? (() => new Date()),
-      newId: dependencies.newId ?? randomUUID,
-      rules: new RuleCache(() => dependencies.store.getRules()),
-    };
+    const context = coreContext(dependencies);
     this.config = context.config;
     this.files = new Files(context);
     this.locks = new Locks(context);

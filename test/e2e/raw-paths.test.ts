@@ -4,6 +4,7 @@
  * stay reachable on a v1 file but cannot be given to a new one.
  */
 import { request } from 'node:http';
+import { CheckIns } from '#shared/core/checkins';
 import { parseFileName } from '#shared/names';
 import { vaultFromEnvironment } from '#shared/runtime';
 import { s3Blobs } from '#shared/runtime-s3';
@@ -120,7 +121,7 @@ describe('names Windows cannot hold', () => {
 
   beforeAll(async () => {
     // A file created under v1, which accepted the name: staged and checked in through the core.
-    const vault = vaultFromEnvironment({ blobs: s3Blobs });
+    const vault = vaultFromEnvironment({ checkins: CheckIns }, { blobs: s3Blobs });
     const bob = { user: 'bob', groups: [] };
     const bytes = Buffer.from('legacy v1');
     const name = parseFileName(LEGACY, vault.extensions);
