@@ -91,80 +91,114 @@ export const parsePathPrefix = (event: APIGatewayProxyEventV2): FolderPrefix => 
   return parseFolderPrefix(raw);
 };
 
+/** An object whose properties are each built by their function when first read, then kept. */
+const builtWhenRead = <Builders extends Record<string, () => unknown>>(
+  builders: Builders,
+): { readonly [Name in keyof Builders]: ReturnType<Builders[Name]> } => {
+  const built = {} as { [Name in keyof Builders]: ReturnType<Builders[Name]> };
+  for (const [name, build] of Object.entries(builders)) {
+    Object.defineProperty(built, name, {
+      enumerable: true,
+      configurable: true,
+      get: () => {
+        const value = build();
+        Object.defineProperty(built, name, { enumerable: true, value });
+        return value;
+      },
+    });
+  }
+  return built;
+};
+
 /** An ISO-8601 date or UTC/offset time, as a query value; normalised to the form times are stored in. */
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
 
-/** Field schemas shared by the routes. */
-export const fields = {
-  message: z.string().check(
-    z.refine((text) => [...text].length <= 1000, 'must be at most 1000 characters'),
-    z.refine((text) => text.isWellFormed(), 'must be valid Unicode'),
-  ),
-  limit: z
-    .pipe(z.string().check(z.regex(/^\d+$/, 'must be an integer from 1 to 1000')), z.transform(Number))
-    .check(z.refine((limit) => limit >= 1 && limit <= 1000, 'must be an integer from 1 to 1000')),
-  version: z
-    .pipe(z.string().check(z.regex(/^\d+$/, 'must be an integer of at least 1')), z.transform(Number))
-    .check(z.refine((version) => version >= 1, 'must be an integer of at least 1')),
+/**
+ * Field schemas shared by the routes, each built when a route first names it: a function builds the
+ * few its routes use, not all of them, at its cold start.
+ */
+export const fields = builtWhenRead({
+  message: () =>
+    z.string().check(
+      z.refine((text) => [...text].length <= 1000, 'must be at most 1000 characters'),
+      z.refine((text) => text.isWellFormed(), 'must be valid Unicode'),
+    ),
+  limit: () =>
+    z
+      .pipe(z.string().check(z.regex(/^\d+$/, 'must be an integer from 1 to 1000')), z.transform(Number))
+      .check(z.refine((limit) => limit >= 1 && limit <= 1000, 'must be an integer from 1 to 1000')),
+  version: () =>
+    z
+      .pipe(z.string().check(z.regex(/^\d+$/, 'must be an integer of at least 1')), z.transform(Number))
+      .check(z.refine((version) => version >= 1, 'must be an integer of at least 1')),
   /** A message that must say something: why a version is released, or withdrawn. */
-  requiredMessage: z.string().check(
-    z.refine((text) => text.trim() !== '', 'is required: say why'),
-    z.refine((text) => [...text].length <= 1000, 'must be at most 1000 characters'),
-    z.refine((text) => text.isWellFormed(), 'must be valid Unicode'),
-  ),
+  requiredMessage: () =>
+    z.string().check(
+      z.refine((text) => text.trim() !== '', 'is required: say why'),
+      z.refine((text) => [...text].length <= 1000, 'must be at most 1000 characters'),
+      z.refine((text) => text.isWellFormed(), 'must be valid Unicode'),
+    ),
   /** A rule's group list: Cognito group names, or "*" for every signed-in user. */
-  groups: z
-    .array(
+  groups: () =>
+    z
+      .array(
+        z
+          .string()
+          .check(
+            z.regex(/^(\*|[\p{L}\p{M}\p{S}\p{N}\p{P}]{1,128})$/u, 'must be a group name (no spaces) or "*"'),
+          ),
+      )
+      .check(
+        z.maxLength(100, 'must name at most 100 groups'),
+        z.refine((groups) => new Set(groups).size === groups.length, 'must not name a group twice'),
+      ),
+  /** A version number in a JSON body. */
+  versionNumber: () =>
+    z.number().check(
+      z.refine(Number.isInteger, 'must be an integer'),
+      z.refine((version) => version >= 1, 'must be an integer of at least 1'),
+    ),
+  time: () =>
+    z.pipe(
       z
         .string()
         .check(
-          z.regex(/^(\*|[\p{L}\p{M}\p{S}\p{N}\p{P}]{1,128})$/u, 'must be a group name (no spaces) or "*"'),
+          z.refine(
+            (text) => ISO_TIME.test(text) && !Number.isNaN(Date.parse(text)),
+            'must be an ISO-8601 time',
+          ),
         ),
-    )
-    .check(
-      z.maxLength(100, 'must name at most 100 groups'),
-      z.refine((groups) => new Set(groups).size === groups.length, 'must not name a group twice'),
+      z.transform((text) => new Date(text).toISOString()),
     ),
-  /** A version number in a JSON body. */
-  versionNumber: z.number().check(
-    z.refine(Number.isInteger, 'must be an integer'),
-    z.refine((version) => version >= 1, 'must be an integer of at least 1'),
-  ),
-  time: z.pipe(
-    z
-      .string()
-      .check(
-        z.refine(
-          (text) => ISO_TIME.test(text) && !Number.isNaN(Date.parse(text)),
-          'must be an ISO-8601 time',
-        ),
-      ),
-    z.transform((text) => new Date(text).toISOString()),
-  ),
-  cursor: z.string().check(z.maxLength(4096)),
-  boolean: z.pipe(
-    z.enum(['true', 'false']),
-    z.transform((value) => value === 'true'),
-  ),
-  sha256: z.pipe(
-    z.string().check(z.regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex digits')),
-    z.transform((hex) => hex.toLowerCase()),
-  ),
+  cursor: () => z.string().check(z.maxLength(4096)),
+  boolean: () =>
+    z.pipe(
+      z.enum(['true', 'false']),
+      z.transform((value) => value === 'true'),
+    ),
+  sha256: () =>
+    z.pipe(
+      z.string().check(z.regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex digits')),
+      z.transform((hex) => hex.toLowerCase()),
+    ),
   // Any size is well-formed here; one over the configured limit is the core's 413.
-  sizeBytes: z.number().check(
-    z.refine(Number.isInteger, 'must be an integer'),
-    z.refine((size) => size >= 0, 'must be at least 0'),
-  ),
+  sizeBytes: () =>
+    z.number().check(
+      z.refine(Number.isInteger, 'must be an integer'),
+      z.refine((size) => size >= 0, 'must be at least 0'),
+    ),
   /** (v2) Storage's limits for a part size are the core's 400. */
-  partSizeBytes: z.number().check(
-    z.refine(Number.isInteger, 'must be an integer'),
-    z.refine((size) => size >= 1, 'must be at least 1'),
-  ),
+  partSizeBytes: () =>
+    z.number().check(
+      z.refine(Number.isInteger, 'must be an integer'),
+      z.refine((size) => size >= 1, 'must be at least 1'),
+    ),
   /** (v2) Storage numbers parts 1 to 10,000. */
-  partNumber: z.number().check(
-    z.refine(Number.isInteger, 'must be an integer'),
-    z.refine((number) => number >= 1 && number <= 10_000, 'must be from 1 to 10000'),
-  ),
-};
+  partNumber: () =>
+    z.number().check(
+      z.refine(Number.isInteger, 'must be an integer'),
+      z.refine((number) => number >= 1 && number <= 10_000, 'must be from 1 to 10000'),
+    ),
+});
 
 export const DEFAULT_LIMIT = 100;
