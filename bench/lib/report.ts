@@ -873,12 +873,14 @@ Starting the CLI at all (\`camvault --help\`) takes ${formatMs(status.cliStartMs
         )
         .join('; ')}. The health check creates no SDK client, so its baseline is an empty module and
 any code at all (middy, the logger) is a large ratio of a few milliseconds. For a route function
-the extra is everything its bundle holds besides the SDK clients the runtime provides: the vault's
-code, zod, middy, the Powertools logger, lib-dynamodb and the S3 presigner; the ratios of the route
-functions move by about ±0.1 between runs on this shared machine (medians of ${cold[0]?.runs} runs). What would
-close it: keep the same ratio with less code at init — load what a request needs lazily, or a
-lighter validator than zod — and measure on Lambda itself, where the runtime's SDK loads from its
-own image.`);
+the extra is everything its bundle holds besides the SDK clients the runtime provides: the
+capabilities its handler reaches, zod/mini, middy and the logger, lib-dynamodb (which brings its own
+ES copy of \`@smithy/core\` and \`@aws-sdk/core\`, ~38 KB, beside the runtime's), the source map Node reads
+at import with --enable-source-maps, and in the routes that sign S3 URLs the presigner (it bundles its
+own signer); the ratios of the route functions move by about ±0.1 between runs on this shared machine
+(medians of ${cold[0]?.runs} runs). What would close it: the document client taken from the runtime with
+the clients (where its package list says it ships), presigning with the runtime client's own signer,
+and measuring on Lambda itself, where the runtime's SDK loads from its own image.`);
     }
     targets.push({
       item: '6. Cold start: import time ÷ a bare module creating the same clients',
