@@ -41,7 +41,8 @@ const commitOneVersion = async (client: ApiClient, name: string, bytes: Buffer):
     await sleep(10 + Math.random() * 40);
   }
   const checkin = await client.commit(name, bytes, sha256Hex(bytes));
-  expect(checkin.status).toBe(200);
+  // With the body, so that a refusal says why.
+  expect({ status: checkin.status, body: checkin.body }).toMatchObject({ status: 200 });
   expect(checkin.body.file.lock).toBeNull();
   return checkin.body.version.version;
 };
