@@ -4,6 +4,7 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readdirSync } from 'node:fs';
+import { rmdir, unlink } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import S3rver from '@20minutes/s3rver';
@@ -131,6 +132,46 @@ export const startDynamoDbLocal = async (options: {
   };
 };
 
+/** The part of s3rver's filesystem store a delete goes through. */
+interface S3rverStore {
+  deleteObject(bucket: string, key: string): Promise<void>;
+  getResourcePath(bucket: string, key: string, resourceType: string): string;
+  getBucketPath(bucket: string): string;
+}
+
+/**
+ * s3rver removes the folders a delete leaves empty with a recursive rm, after checking that they are
+ * empty: an object PUT into one of them in between goes with it (a staged upload vanished while
+ * another check-in removed its own staged bytes). Here an emptied folder goes with a plain rmdir,
+ * which fails, and keeps the folder, once anything was put there meanwhile. test/e2e/concurrency's
+ * "20 users looping" loses staged uploads without this (412 "nothing was uploaded").
+ */
+const removeEmptiedFoldersSafely = (store: S3rverStore): void => {
+  store.deleteObject = async (bucket, key) => {
+    await Promise.all(
+      ['object', 'object.md5', 'metadata.json'].map((resource) =>
+        unlink(store.getResourcePath(bucket, key, resource)).catch((error: NodeJS.ErrnoException) => {
+          if (error.code !== 'ENOENT') throw error;
+        }),
+      ),
+    );
+    // The folders as s3rver names them on disk (it encodes some characters of keys).
+    const bucketPath = store.getBucketPath(bucket);
+    for (
+      let folder = dirname(store.getResourcePath(bucket, key, 'object'));
+      folder.startsWith(`${bucketPath}/`);
+      folder = dirname(folder)
+    ) {
+      try {
+        await rmdir(folder);
+      } catch (error) {
+        if (['ENOTEMPTY', 'EEXIST', 'ENOENT'].includes((error as NodeJS.ErrnoException).code ?? '')) return;
+        throw error;
+      }
+    }
+  };
+};
+
 /** s3rver in this process: it verifies SigV4 signatures and expiry of presigned URLs, as S3 does. */
 export const startS3 = async (options: { port: number; directory: string }): Promise<RunningEmulator> => {
   mkdirSync(options.directory, { recursive: true });
@@ -140,6 +181,7 @@ export const startS3 = async (options: { port: number; directory: string }): Pro
     directory: options.directory,
     silent: true,
   });
+  removeEmptiedFoldersSafely((server as unknown as { store: S3rverStore }).store);
   await server.run();
   return { endpoint: `http://${LOOPBACK}:${options.port}`, stop: () => server.close() };
 };
