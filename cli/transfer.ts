@@ -149,6 +149,14 @@ export const RANGE_BYTES = 8 * 1024 * 1024;
 const RANGES_AHEAD = 4;
 const RANGE_ATTEMPTS = 5;
 
+interface DownloadOptions {
+  expectedBytes: number;
+  signal: AbortSignal;
+  onBytes?: (bytes: number) => void;
+  /** Ranges in flight at once (1: one stream). */
+  parallel?: number;
+}
+
 /**
  * GETs a presigned URL into `path` (created new, never overwritten), hashing on the way; a file of
  * more than one range goes `parallel` ranges at a time, each retried on its own, and is hashed in
@@ -158,12 +166,7 @@ const RANGE_ATTEMPTS = 5;
 export const downloadToFile = async (
   url: string,
   path: string,
-  options: {
-    expectedBytes: number;
-    signal: AbortSignal;
-    onBytes?: (bytes: number) => void;
-    parallel?: number;
-  },
+  options: DownloadOptions,
 ): Promise<Digest> => {
   const parallel = options.parallel ?? 1;
   // Each way fsyncs the file before closing it: a crash must not leave a short file under the real
@@ -211,12 +214,7 @@ const getRange = async (
 const downloadInRanges = async (
   url: string,
   path: string,
-  options: {
-    expectedBytes: number;
-    signal: AbortSignal;
-    onBytes?: (bytes: number) => void;
-    parallel: number;
-  },
+  options: DownloadOptions & { parallel: number },
 ): Promise<Digest> => {
   const { expectedBytes: size, signal, parallel } = options;
   const count = Math.ceil(size / RANGE_BYTES);
@@ -308,7 +306,7 @@ const downloadInRanges = async (
 const downloadInOneStream = async (
   url: string,
   path: string,
-  options: { expectedBytes: number; signal: AbortSignal; onBytes?: (bytes: number) => void },
+  options: DownloadOptions,
 ): Promise<Digest> => {
   const response = await getFromStorage(url, {}, 200, options.signal);
   const tally = new Tally(options.expectedBytes, options.onBytes);
