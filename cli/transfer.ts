@@ -303,11 +303,7 @@ const downloadInRanges = async (
   return { sha256: hash.digest('hex'), sizeBytes: received };
 };
 
-const downloadInOneStream = async (
-  url: string,
-  path: string,
-  options: DownloadOptions,
-): Promise<Digest> => {
+const downloadInOneStream = async (url: string, path: string, options: DownloadOptions): Promise<Digest> => {
   const response = await getFromStorage(url, {}, 200, options.signal);
   const tally = new Tally(options.expectedBytes, options.onBytes);
   // Hashed as the bytes arrive, beside the write rather than in a stream between the two: one hop
