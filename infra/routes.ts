@@ -145,7 +145,8 @@ export const routes: RouteDefinition[] = [
     path: '/uploads',
     entry: 'functions/create-upload.ts',
     authenticated: true,
-    tableActions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+    // UpdateItem: the upload's blob is marked placed with it (the sweeper's guard).
+    tableActions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
     // A multipart upload starts the blob's assembly (CreateMultipartUpload is s3:PutObject).
     blobActions: ['s3:PutObject'],
     // The single PUT is signed for a staging key.

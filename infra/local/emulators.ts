@@ -5,6 +5,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { rmdir, unlink } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import S3rver from '@20minutes/s3rver';
@@ -172,6 +173,58 @@ const removeEmptiedFoldersSafely = (store: S3rverStore): void => {
   };
 };
 
+interface CopyContext {
+  headers: Record<string, string | undefined>;
+  params: { bucket: string; key: string };
+  store: { getMetadata(bucket: string, key: string): Promise<{ etag?: string }> };
+}
+type CopyController = (ctx: CopyContext) => Promise<void>;
+
+const bare = (etag: string | undefined): string => (etag ?? '').replace(/^W\//, '').replace(/"/g, '');
+
+const etagOf = async (ctx: CopyContext, bucket: string, key: string): Promise<string | null> =>
+  ctx.store.getMetadata(bucket, key).then(
+    (metadata) => bare(metadata.etag),
+    () => null,
+  );
+
+/**
+ * s3rver ignores the conditions of a copy, which S3 honours and the vault relies on: a copy (and a
+ * part copy) only of a source that still has the ETag of `x-amz-copy-source-if-match`, and a
+ * CopyObject under `If-None-Match: *` only to a key that holds nothing yet. Both answer 412
+ * PreconditionFailed otherwise, as S3 does. (s3rver runs one copy at a time per event-loop turn, not
+ * atomically: two copies to one absent key may both pass; S3 lets one win.)
+ */
+const honourCopyConditions = (): void => {
+  const requireFromS3rver = createRequire(require.resolve('@20minutes/s3rver'));
+  const objects = requireFromS3rver('./controllers/object') as Record<string, CopyController> & {
+    conditionsHonoured?: boolean;
+  };
+  if (objects.conditionsHonoured) return;
+  const S3Error = requireFromS3rver('./models/error') as new (code: string, message: string) => Error;
+  const refuse = (): never => {
+    throw new S3Error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold');
+  };
+  for (const name of ['putObjectCopy', 'uploadPartCopy'] as const) {
+    const copy = objects[name] as CopyController;
+    objects[name] = async (ctx) => {
+      const sourceETag = ctx.headers['x-amz-copy-source-if-match'];
+      if (sourceETag !== undefined) {
+        const [bucket = '', ...key] = decodeURI(ctx.headers['x-amz-copy-source'] ?? '')
+          .replace(/^\//, '')
+          .split('/');
+        const current = await etagOf(ctx, bucket, key.join('/'));
+        if (current !== null && current !== bare(sourceETag)) refuse();
+      }
+      if (name === 'putObjectCopy' && ctx.headers['if-none-match'] === '*') {
+        if ((await etagOf(ctx, ctx.params.bucket, ctx.params.key)) !== null) refuse();
+      }
+      await copy(ctx);
+    };
+  }
+  objects.conditionsHonoured = true;
+};
+
 /** s3rver in this process: it verifies SigV4 signatures and expiry of presigned URLs, as S3 does. */
 export const startS3 = async (options: { port: number; directory: string }): Promise<RunningEmulator> => {
   mkdirSync(options.directory, { recursive: true });
@@ -182,6 +235,7 @@ export const startS3 = async (options: { port: number; directory: string }): Pro
     silent: true,
   });
   removeEmptiedFoldersSafely((server as unknown as { store: S3rverStore }).store);
+  honourCopyConditions();
   await server.run();
   return { endpoint: `http://${LOOPBACK}:${options.port}`, stop: () => server.close() };
 };

@@ -150,11 +150,17 @@ export class S3FileStore implements FileStore {
   }
 
   /**
-   * Copied only if the staged object is still the one verified (`etag`). Check-ins of the same bytes
-   * may copy into the same blob at once: what the blob holds when they are done decides (S3 makes each
-   * copy atomic; s3rver does not, and may fail one of them or answer another's ETag meanwhile).
+   * One conditional copy: only if the staged object is still the one verified (`etag`), and only to a
+   * blob that does not exist yet (a blob only ever holds verified bytes, so one that exists is kept).
+   * Check-ins of the same bytes may copy into the same blob at once: what the blob holds when they are
+   * done decides (S3 lets one copy win and answers the other 412 or 409; s3rver copies both, not
+   * atomically, and may answer another's ETag meanwhile).
    */
-  async placeStagedPut(uploadId: string, sha256: string, etag: string): Promise<boolean> {
+  async placeStagedPut(
+    uploadId: string,
+    sha256: string,
+    etag: string,
+  ): Promise<'placed' | 'present' | 'changed'> {
     let failure: unknown = null;
     try {
       const { CopyObjectResult } = await this.s3.send(
@@ -163,19 +169,22 @@ export class S3FileStore implements FileStore {
           Key: blobKey(sha256),
           CopySource: `${this.bucket}/${stagedPartKey(uploadId, 1)}`,
           CopySourceIfMatch: etag,
+          IfNoneMatch: '*',
         }),
       );
-      if (bareETag(CopyObjectResult?.ETag) === etag) return true;
+      if (bareETag(CopyObjectResult?.ETag) === etag) return 'placed';
     } catch (error) {
-      if (errorName(error) === 'PreconditionFailed') return false;
+      // Either condition failed: the blob tells which.
+      if (errorName(error) === 'PreconditionFailed')
+        return (await this.head(blobKey(sha256))) ? 'present' : 'changed';
       failure = error;
     }
     for (let attempt = 1; attempt <= 5; attempt++) {
       await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
-      if ((await this.head(blobKey(sha256)))?.etag === etag) return true;
+      if (await this.head(blobKey(sha256))) return 'present';
     }
     if (failure) throw failure;
-    return false;
+    return 'changed';
   }
 
   async startAssembly(sha256: string): Promise<string> {

@@ -19,7 +19,7 @@ import {
   visibleFile,
 } from './guard';
 import { callersLock } from './locks';
-import type { AuditRecord, FileRecord, LockRecord, UploadRecord, VersionRecord } from './records';
+import type { AuditRecord, BlobGuard, FileRecord, LockRecord, UploadRecord, VersionRecord } from './records';
 import { noSuchFile } from './refusals';
 import { StagedBytes } from './staged-bytes';
 import { planUpload } from './upload-plan';
@@ -95,6 +95,9 @@ export class CheckIns {
       assemblyId: plan.method === 'MULTIPART' ? await blobs.startAssembly(sha256) : null,
       verifiedParts: 0,
       hashState: null,
+      // Marked before any byte can reach it, so that bytes a crash strands there are the sweeper's.
+      blobMarkedAt: now,
+      blobReferenced: false,
       abandonedAt: null,
       sweptAt: null,
     };
@@ -105,8 +108,7 @@ export class CheckIns {
       const signed = await blobs.presignStagedPart(upload.uploadId, 1, sha256, sizeBytes, seconds);
       put = { ...signed, expiresAt: upload.expiresAt };
     }
-    await store.putUpload(upload, uploadRecordTtl(upload));
-    return uploadView(upload, put);
+    return uploadView(await store.putUpload(upload, uploadRecordTtl(upload)), put);
   }
 
   async checkIn(caller: Caller, name: FileName, request: CheckInRequest): Promise<CheckInResult> {
@@ -144,9 +146,8 @@ export class CheckIns {
         // The lock it was staged under ended, or the file under this name is no longer that file.
         throw lockLost(name.name);
       }
-      // The blob is marked placed before its bytes are: a sweep that begins or ends from here on makes the commit fail.
-      const { sweeps } = await this.context.store.placeBlob(upload.sha256, now);
-      await this.staged.place(upload);
+      const blob = await this.guardBlob(upload, now, attempt);
+      await this.staged.place(upload, 'referenced' in blob);
       const result = await this.commit(
         caller,
         file,
@@ -154,7 +155,7 @@ export class CheckIns {
         request,
         now,
         { name: upload.name, sizeBytes: upload.sizeBytes, sha256: upload.sha256 },
-        { sha256: upload.sha256, sweeps },
+        blob,
       );
       if ('file' in result) {
         await this.discardStaged(upload);
@@ -165,6 +166,21 @@ export class CheckIns {
       if (attempt >= MAX_ATTEMPTS) throw new Error(`check-in of ${name.key} kept racing`);
       if (result.blobSwept) await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
     }
+  }
+
+  /**
+   * The blob is marked placed before its bytes are, and the commit fails if a sweep began or ended
+   * since. Staging marked it already; that mark serves while it is fresh (well within the sweeper's
+   * grace, much longer than a check-in takes), else (and after a lost race) the check-in marks it again.
+   * A blob a version refers to needs no mark: it is never swept.
+   */
+  private async guardBlob(upload: UploadRecord, now: string, attempt: number): Promise<BlobGuard> {
+    const { sha256, blobMarkedAt: markedAt } = upload;
+    // A version referred to it when staging looked: that never changes.
+    if (upload.blobReferenced) return { sha256, referenced: true };
+    const freshSince = new Date(new Date(now).getTime() - this.context.blobGraceMs / 2).toISOString();
+    if (attempt === 1 && markedAt !== null && markedAt > freshSince) return { sha256, markedAt };
+    return this.context.store.placeBlob(sha256, now);
   }
 
   /** Commits an earlier version's bytes as the next version: the versions after it stay. */
@@ -210,7 +226,7 @@ export class CheckIns {
     request: CheckInRequest,
     now: string,
     content: { name: string; sizeBytes: number; sha256: string },
-    blob: { sha256: string; sweeps: number } | null,
+    blob: BlobGuard | null,
   ): Promise<CheckInResult | { blobSwept: boolean }> {
     const nextVersion = (expected?.version ?? 0) + 1;
     const createdLock: LockRecord | null =

@@ -12,7 +12,12 @@ export interface CoreContext {
   clock: () => Date;
   newId: () => string;
   rules: RuleCache;
+  /** How long the sweeper leaves an unreferenced blob to the check-in that placed it. */
+  blobGraceMs: number;
 }
+
+/** How long an unreferenced blob is left to the check-in that placed it, by default (one takes seconds to minutes). */
+export const BLOB_GRACE_MS = 3600 * 1000;
 
 /** A conditional write that lost to a change it did not see is retried this often before giving up. */
 export const MAX_ATTEMPTS = 5;
@@ -77,6 +82,7 @@ export const coreContext = (dependencies: VaultDependencies): CoreContext => ({
   blobs: dependencies.blobs,
   clock: dependencies.clock ?? (() => new Date()),
   newId: dependencies.newId ?? randomUUID,
+  blobGraceMs: dependencies.blobGraceMs ?? BLOB_GRACE_MS,
   rules: new RuleCache(() => dependencies.store.getRules()),
 });
 

@@ -137,7 +137,7 @@ export class LfsObjects {
       await blobs.discardStaged(stagingId, null);
       throw preconditionFailed(`the bytes uploaded as ${object.oid} do not have that SHA-256`);
     }
-    if (!(await blobs.placeStagedPut(stagingId, object.oid, etag)))
+    if ((await blobs.placeStagedPut(stagingId, object.oid, etag)) === 'changed')
       throw preconditionFailed(`object ${object.oid} changed while it was verified: upload it again`);
     await blobs.discardStaged(stagingId, null);
   }

@@ -8,6 +8,7 @@ import type { FileStatus, Page, Rule } from '../model';
 import type { KeyRange, RuleBook } from './permissions';
 import type {
   AuditRecord,
+  BlobGuard,
   BlobRecord,
   FileRecord,
   FolderChange,
@@ -107,11 +108,8 @@ export interface NewVersion {
   expected: FileRecord | null;
   /** The upload being committed; null for a revert, which reuses an earlier version's bytes. */
   upload: UploadRecord | null;
-  /**
-   * (v2) The blob an upload's bytes were placed in, and the sweeper's count of it read before they
-   * were: the version commits only if no sweep began or ended since. Null for a revert.
-   */
-  blob: { sha256: string; sweeps: number } | null;
+  /** (v2) The blob an upload's bytes were placed in, and how to tell no sweep removed them. Null for a revert. */
+  blob: BlobGuard | null;
   file: FileRecord;
   version: VersionRecord;
   /** Every folder above a new file gains it. */
@@ -214,7 +212,11 @@ export interface VaultStore {
   acquireLock(change: NewLock): Promise<Committed | FileChanged>;
   /** Ends the lock `lockId` (undo, break, or a check-in without new bytes). */
   releaseLock(change: LockEnd): Promise<Committed | FileChanged>;
-  putUpload(upload: UploadRecord, ttlEpochSeconds: number): Promise<void>;
+  /**
+   * Stores a new upload. (v2) With `blobMarkedAt`, its blob is marked placed then, in the same write,
+   * unless a version refers to it already or a sweep has it: the upload as stored says which.
+   */
+  putUpload(upload: UploadRecord, ttlEpochSeconds: number): Promise<UploadRecord>;
   getUpload(uploadId: string): Promise<UploadRecord | null>;
   /** (v2) The declared parts among these numbers (at most 100), strongly consistent. */
   getParts(uploadId: string, partNumbers: number[]): Promise<PartRecord[]>;
@@ -235,9 +237,9 @@ export interface VaultStore {
   abandonUpload(upload: UploadRecord, now: string): Promise<boolean>;
   /**
    * (v2) A check-in is about to place bytes in this blob: unless a version refers to it already, it
-   * becomes the sweeper's candidate (placed now). Answers the sweeper's count, to guard the commit with.
+   * becomes the sweeper's candidate (placed now). Answers what to guard the commit with.
    */
-  placeBlob(sha256: string, now: string): Promise<{ sweeps: number }>;
+  placeBlob(sha256: string, now: string): Promise<BlobGuard>;
   /** (v2) Blobs placed before `placedBefore` that no version refers to, oldest first, at most `limit`. */
   unreferencedBlobs(placedBefore: string, limit: number): Promise<BlobRecord[]>;
   /** (v2) The sweeper claims the blob, if it is still unreferenced and placed as read; false if not. */
@@ -377,8 +379,12 @@ export interface FileStore {
     assembly: { sha256: string; assemblyId: string } | null,
     partCount?: number,
   ): Promise<void>;
-  /** Copies a staged single PUT into its blob, if it is still the bytes named by `etag`; false if not. */
-  placeStagedPut(uploadId: string, sha256: string, etag: string): Promise<boolean>;
+  /**
+   * Copies a staged single PUT into its blob, if it is still the bytes named by `etag` and the blob
+   * holds nothing yet: `present` when it already did (only verified bytes ever go there), `changed`
+   * when the staged bytes are no longer those.
+   */
+  placeStagedPut(uploadId: string, sha256: string, etag: string): Promise<'placed' | 'present' | 'changed'>;
   /** (v2) Starts putting a blob together from verified parts; nothing shows under the blob until it completes. */
   startAssembly(sha256: string): Promise<string>;
   /** Copies a staged part into the assembly, if it is still the bytes named by `etag`; the copy's ETag, or null. */

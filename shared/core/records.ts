@@ -96,6 +96,12 @@ export interface UploadRecord {
   partCount: number;
   /** The storage's multipart upload that puts the verified parts together; null for a single PUT. */
   assemblyId: string | null;
+  /**
+   * (v2) When staging marked the upload's blob placed (the sweeper leaves it alone for its grace from
+   * then); null when it did not: a version refers to the blob already (`blobReferenced`), or a sweep had it.
+   */
+  blobMarkedAt: string | null;
+  blobReferenced: boolean;
   /** How many leading parts are verified (each against its declared SHA-256) and copied into the assembly. */
   verifiedParts: number;
   /** The whole-file SHA-256 so far, over the verified parts, as a resumable state (base64); null before any. */
@@ -200,3 +206,13 @@ export interface NotificationRecord {
   reason: NotificationReason;
   event: VaultEvent;
 }
+
+/**
+ * (v2) What a commit checks of its blob's record, so that it never refers to bytes a sweep removed:
+ * that a version refers to it already (never swept), or that no sweep began or ended since the
+ * check-in marked it (the sweeper's count then), or since staging marked it (still that mark).
+ */
+export type BlobGuard =
+  | { sha256: string; referenced: true }
+  | { sha256: string; sweeps: number }
+  | { sha256: string; markedAt: string };

@@ -4,7 +4,8 @@
  *
  * - A single PUT (at most the multipart threshold, 100 MiB by default) is staged at a key of its upload.
  *   Storage that enforced the signed checksum says so (S3); otherwise (the emulators) it is hashed here.
- *   It is then copied into its blob, on the condition that it is still the object verified (its ETag).
+ *   It is then copied into its blob, on the conditions that it is still the object verified (its ETag)
+ *   and that the blob does not exist yet (one that does holds these bytes already).
  * - A multipart upload's parts are objects of their own, so they can be read before the upload ends.
  *   They are verified in order: each part is hashed against the SHA-256 its client declared for it
  *   while the whole-file SHA-256 goes on from the state saved after the previous part (a resumable
@@ -62,9 +63,12 @@ const isOpen = (upload: UploadRecord | null): upload is UploadRecord =>
 export class StagedBytes {
   constructor(private readonly context: CoreContext) {}
 
-  /** Verifies the upload's bytes and makes its blob hold them; 412 when they are missing or not as declared. */
-  async place(upload: UploadRecord): Promise<void> {
-    if (upload.method === 'PUT') await this.placeSinglePut(upload);
+  /**
+   * Verifies the upload's bytes and makes its blob hold them; 412 when they are missing or not as
+   * declared. `blobStored`: a version refers to the blob, so it holds them already.
+   */
+  async place(upload: UploadRecord, blobStored = false): Promise<void> {
+    if (upload.method === 'PUT') await this.placeSinglePut(upload, blobStored);
     else await this.placeParts(upload);
   }
 
@@ -134,7 +138,7 @@ export class StagedBytes {
     return { upload, problem: null };
   }
 
-  private async placeSinglePut(upload: UploadRecord): Promise<void> {
+  private async placeSinglePut(upload: UploadRecord, blobStored: boolean): Promise<void> {
     const { blobs } = this.context;
     const staged: StoredPart | null = upload.stagedAtBlob
       ? await blobs.describeBlob(upload.sha256).then((blob) => blob && { ...blob, etag: '' })
@@ -152,8 +156,8 @@ export class StagedBytes {
       staged.sha256 !== null ? { sha256: staged.sha256, etag: staged.etag } : await this.hashPut(upload);
     if (verified.sha256 !== upload.sha256)
       throw preconditionFailed('the uploaded bytes do not match the declared SHA-256');
-    if (upload.stagedAtBlob || (await blobs.describeBlob(upload.sha256))) return;
-    if (!(await blobs.placeStagedPut(upload.uploadId, upload.sha256, verified.etag)))
+    if (upload.stagedAtBlob || blobStored) return;
+    if ((await blobs.placeStagedPut(upload.uploadId, upload.sha256, verified.etag)) === 'changed')
       throw preconditionFailed('the uploaded bytes changed while they were being verified: PUT them again');
   }
 

@@ -7,19 +7,19 @@
  *   marked swept with a conditional write, so that no check-in of it can commit after that.
  * - A blob goes when a check-in placed it and no version came to refer to it (its commit lost a race,
  *   or its client never committed) for `blobGraceMs`. The guard against a check-in racing the sweep
- *   is the blob's record: a check-in marks the blob placed before it places the bytes and commits
- *   only if the sweeper's count of it is still what it read and no sweep is under way; the sweeper
- *   claims the blob only if it is still unreferenced and placed as it read, deletes it, then counts
- *   the sweep. Either the commit comes first (the claim fails, the blob stays) or the claim does
- *   (the commit fails and the check-in places the bytes again, or answers 412): a committed version
- *   never refers to bytes the sweeper removed. Blobs without a record (v1's) are never touched.
+ *   is the blob's record: staging marks the blob placed (unless a sweep has it) before any byte can
+ *   reach it, and a check-in long after staging marks it again; the commit goes through only if the
+ *   blob is still so marked (or the sweeper's count of it is still what the check-in read) and no
+ *   sweep is under way; the sweeper claims the blob only if it is still unreferenced and placed as it
+ *   read, deletes it, then counts the sweep (and drops the mark). Either the commit comes first (the
+ *   claim fails, the blob stays) or the claim does (the commit fails and the check-in places the
+ *   bytes again, or answers 412): a committed version never refers to bytes the sweeper removed.
+ *   Blobs without a record (v1's) are never touched.
  */
 import { logger } from '../logger';
 import type { CoreContext } from './context';
 import type { BlobRecord, UploadRecord } from './records';
 
-/** How long an unreferenced blob is left to the check-in that placed it (one takes seconds). */
-export const BLOB_GRACE_MS = 3600 * 1000;
 /** Candidates read at a time, and pages of them one run goes through at most. */
 const BLOBS_PER_PAGE = 100;
 const MAX_BLOB_PAGES = 50;
@@ -32,10 +32,7 @@ export interface SweepReport {
 }
 
 export class Sweeper {
-  constructor(
-    private readonly context: CoreContext,
-    private readonly options: { blobGraceMs: number } = { blobGraceMs: BLOB_GRACE_MS },
-  ) {}
+  constructor(private readonly context: CoreContext) {}
 
   async sweep(): Promise<SweepReport> {
     return { uploads: await this.sweepStaged(), blobs: await this.sweepBlobs() };
@@ -76,7 +73,7 @@ export class Sweeper {
     let swept = 0;
     for (let page = 0; page < MAX_BLOB_PAGES; page++) {
       const now = this.context.clock();
-      const before = new Date(now.getTime() - this.options.blobGraceMs).toISOString();
+      const before = new Date(now.getTime() - this.context.blobGraceMs).toISOString();
       const fresh = (await store.unreferencedBlobs(before, BLOBS_PER_PAGE)).filter(
         (blob: BlobRecord) => !seen.has(`${blob.sha256}@${blob.placedAt}`),
       );

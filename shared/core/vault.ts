@@ -19,7 +19,7 @@ import { Releases } from './releases';
 import { Requests } from './requests';
 import { Rules } from './rules';
 import { StagedBytes } from './staged-bytes';
-import { BLOB_GRACE_MS, Sweeper } from './sweeper';
+import { Sweeper } from './sweeper';
 import { Uploads } from './uploads';
 import { Watches } from './watches';
 
@@ -58,7 +58,7 @@ export class Vault {
     this.checkins = new CheckIns(context);
     this.uploads = new Uploads(context);
     this.stagedBytes = new StagedBytes(context);
-    this.sweeper = new Sweeper(context, { blobGraceMs: dependencies.blobGraceMs ?? BLOB_GRACE_MS });
+    this.sweeper = new Sweeper(context);
     this.lifecycle = new Lifecycle(context);
     this.audit = new Audit(context);
     this.releases = new Releases(context);

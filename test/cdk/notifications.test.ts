@@ -284,6 +284,8 @@ describe('Notify', () => {
         assemblyId: null,
         verifiedParts: 0,
         hashState: null,
+        blobMarkedAt: at,
+        blobReferenced: false,
         abandonedAt: null,
         sweptAt: null,
       },

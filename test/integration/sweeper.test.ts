@@ -153,3 +153,100 @@ test('a check-in racing the sweep of its blob either commits bytes that stay, or
     if (file) expect({ round, present: (await downloaded(raw)) !== null }).toEqual({ round, present: true });
   }
 });
+
+describe("with the sweeper's grace of an hour", () => {
+  /** A second vault, its clock moved by these tests alone. */
+  let graced: Awaited<ReturnType<typeof createTestVault>>;
+  let gracedOffsetMs = 0;
+  beforeAll(async () => {
+    graced = await createTestVault({}, { clock: () => new Date(Date.now() + gracedOffsetMs) });
+  });
+  afterEach(() => {
+    gracedOffsetMs = 0;
+    jest.restoreAllMocks();
+  });
+
+  const stageAndPut = async (raw: string, bytes: Buffer) => {
+    const upload = (await graced.vault.checkins.stage(
+      alice,
+      name(raw),
+      bytes.length,
+      sha(bytes),
+    )) as SingleUpload;
+    const put = await fetch(upload.url, { method: 'PUT', headers: upload.headers, body: bytes });
+    expect(put.status).toBe(200);
+    return upload;
+  };
+  const commit = (raw: string, uploadId: string) =>
+    graced.vault.checkins.checkIn(alice, name(raw), { source: { uploadId }, message: '', keepLock: false });
+  const fetched = async (raw: string) => {
+    const link = await graced.vault.files.download(alice, name(raw), null);
+    const response = await fetch(link.url);
+    return response.status === 200 ? Buffer.from(await response.arrayBuffer()) : null;
+  };
+
+  test('a check-in soon after staging commits on the mark staging made; one long after marks the blob again', async () => {
+    const placeBlob = jest.spyOn(graced.store, 'placeBlob');
+    const soon = randomBytes(128);
+    const soonUpload = await stageAndPut('marks/soon.mcam', soon);
+    expect((await graced.store.getUpload(soonUpload.uploadId))?.blobMarkedAt).not.toBeNull();
+    await commit('marks/soon.mcam', soonUpload.uploadId);
+    expect(placeBlob).not.toHaveBeenCalled();
+    expect((await fetched('marks/soon.mcam'))?.equals(soon)).toBe(true);
+
+    const late = randomBytes(128);
+    const lateUpload = await stageAndPut('marks/late.mcam', late);
+    gracedOffsetMs = 40 * 60 * 1000;
+    await commit('marks/late.mcam', lateUpload.uploadId);
+    expect(placeBlob).toHaveBeenCalledTimes(1);
+    expect((await fetched('marks/late.mcam'))?.equals(late)).toBe(true);
+
+    // Content a version refers to already is never swept: staging says so, and nothing marks it.
+    const again = await stageAndPut('marks/again.mcam', soon);
+    expect(await graced.store.getUpload(again.uploadId)).toMatchObject({
+      blobMarkedAt: null,
+      blobReferenced: true,
+    });
+    await commit('marks/again.mcam', again.uploadId);
+    expect(placeBlob).toHaveBeenCalledTimes(1);
+    expect((await fetched('marks/again.mcam'))?.equals(soon)).toBe(true);
+  });
+
+  test('staging racing the sweep of its blob: whichever wins, no version refers to bytes the sweep removed', async () => {
+    const ROUNDS = 20;
+    // The sweep's claim and its delete are a moment apart: widened here, so that staging and the
+    // check-in fall between them in some rounds and around them in others.
+    const deleteBlob = graced.blobs.deleteBlob.bind(graced.blobs);
+    jest.spyOn(graced.blobs, 'deleteBlob').mockImplementation(async (sha256) => {
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 300));
+      await deleteBlob(sha256);
+    });
+    let committed = 0;
+    for (let round = 0; round < ROUNDS; round++) {
+      const bytes = randomBytes(256);
+      // An orphan placed two hours ago: the sweeper's candidate now.
+      gracedOffsetMs = -2 * 3600 * 1000;
+      const orphan = await stageAndPut(`orphans/${randomUUID()}.mcam`, bytes);
+      const record = await graced.store.getUpload(orphan.uploadId);
+      if (!record) throw new Error('no upload record');
+      await graced.vault.stagedBytes.place(record);
+      gracedOffsetMs = 0;
+
+      const raw = `staging-race/round-${round}.mcam`;
+      const jitter = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * ms));
+      const [checkin] = await Promise.allSettled([
+        jitter(200).then(async () => commit(raw, (await stageAndPut(raw, bytes)).uploadId)),
+        jitter(15).then(() => graced.vault.sweeper.sweep()),
+      ]);
+      if (checkin.status === 'fulfilled') committed += 1;
+      else expect({ round, status: (checkin.reason as VaultError).status }).toEqual({ round, status: 412 });
+    }
+    expect(committed).toBeGreaterThan(0);
+    await graced.vault.sweeper.sweep();
+    for (let round = 0; round < ROUNDS; round++) {
+      const raw = `staging-race/round-${round}.mcam`;
+      if (await graced.store.getFile(name(raw).key))
+        expect({ round, present: (await fetched(raw)) !== null }).toEqual({ round, present: true });
+    }
+  });
+});

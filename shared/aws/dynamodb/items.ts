@@ -337,6 +337,8 @@ export const uploadToItem = (upload: UploadRecord, ttlEpochSeconds: number): Ite
   assemblyId: upload.assemblyId,
   verifiedParts: upload.verifiedParts,
   hashState: upload.hashState,
+  blobMarkedAt: upload.blobMarkedAt,
+  blobReferenced: upload.blobReferenced || undefined,
   ttl: ttlEpochSeconds,
 });
 
@@ -368,6 +370,8 @@ export const uploadFromItem = (item: Item): UploadRecord => {
     assemblyId: optionalStr(item, 'assemblyId'),
     verifiedParts: item.verifiedParts === undefined ? 0 : num(item, 'verifiedParts'),
     hashState: optionalStr(item, 'hashState'),
+    blobMarkedAt: optionalStr(item, 'blobMarkedAt'),
+    blobReferenced: item.blobReferenced === true,
     abandonedAt: optionalStr(item, 'abandonedAt'),
     sweptAt: optionalStr(item, 'sweptAt'),
   };

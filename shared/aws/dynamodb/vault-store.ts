@@ -32,6 +32,7 @@ import type {
 } from '../../core/ports';
 import type {
   AuditRecord,
+  BlobGuard,
   BlobRecord,
   FileRecord,
   FolderChange,
@@ -100,6 +101,34 @@ const UPLOAD_OPEN =
 /** (v2) No sweep of the blob began, or ended, since the check-in read its count. */
 const BLOB_UNSWEPT =
   'attribute_not_exists(sweepingSince) AND (sweeps = :sweeps OR (attribute_not_exists(sweeps) AND :sweeps = :zero))';
+/** Still marked as staging marked it (a sweep ends by removing the mark; a later mark replaces it), no sweep under way. */
+const BLOB_STILL_MARKED = 'attribute_not_exists(sweepingSince) AND placedAt = :markedAt';
+/** A blob a version refers to is never swept. */
+const BLOB_REFERENCED = 'attribute_exists(referenced)';
+/** What marks a blob placed at `:now`: the sweeper's candidate from then. */
+const MARK_BLOB_PLACED =
+  'SET #type = :blob, sha256 = :sha256, placedAt = :now, groupPk = :group, groupSk = :sort';
+/** The commit's condition on its blob's record, and the values it names (with the record's own). */
+const blobGuardCondition = (guard: BlobGuard) => {
+  const own = { ':blob': 'blob', ':sha256': guard.sha256, ':true': true };
+  if ('referenced' in guard) return { ConditionExpression: BLOB_REFERENCED, ExpressionAttributeValues: own };
+  if ('markedAt' in guard)
+    return {
+      ConditionExpression: `${BLOB_REFERENCED} OR (${BLOB_STILL_MARKED})`,
+      ExpressionAttributeValues: { ...own, ':markedAt': guard.markedAt },
+    };
+  return {
+    ConditionExpression: `${BLOB_REFERENCED} OR (${BLOB_UNSWEPT})`,
+    ExpressionAttributeValues: { ...own, ':sweeps': guard.sweeps, ':zero': 0 },
+  };
+};
+const markValues = (sha256: string, now: string) => ({
+  ':blob': 'blob',
+  ':sha256': sha256,
+  ':now': now,
+  ':group': UNREFERENCED_BLOBS_GROUP,
+  ':sort': `${now}#${sha256}`,
+});
 /** A sweep that has been going this long died: another may take the blob over. */
 const SWEEP_TAKEOVER_MS = 15 * 60 * 1000;
 /** Still the file the core read, holding the lock it read. */
@@ -628,32 +657,24 @@ export class DynamoDbVaultStore implements VaultStore {
     return result.committed;
   }
 
-  async placeBlob(sha256: string, now: string): Promise<{ sweeps: number }> {
+  async placeBlob(sha256: string, now: string): Promise<BlobGuard> {
     try {
       const { Attributes } = await this.table.documents.send(
         new UpdateCommand({
           TableName: this.name,
           Key: keys.blob(sha256),
-          UpdateExpression:
-            'SET #type = :blob, sha256 = :sha256, placedAt = :now, groupPk = :group, groupSk = :sort',
+          UpdateExpression: MARK_BLOB_PLACED,
           // A blob a version refers to is never swept: it needs no mark.
-          ConditionExpression: 'attribute_not_exists(referenced)',
+          ConditionExpression: `NOT ${BLOB_REFERENCED}`,
           ExpressionAttributeNames: { '#type': 'type' },
-          ExpressionAttributeValues: {
-            ':blob': 'blob',
-            ':sha256': sha256,
-            ':now': now,
-            ':group': UNREFERENCED_BLOBS_GROUP,
-            ':sort': `${now}#${sha256}`,
-          },
+          ExpressionAttributeValues: markValues(sha256, now),
           ReturnValues: 'ALL_NEW',
         }),
       );
-      return { sweeps: Attributes ? blobFromItem(Attributes).sweeps : 0 };
+      return { sha256, sweeps: Attributes ? blobFromItem(Attributes).sweeps : 0 };
     } catch (error) {
       if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
-      const item = await this.table.get(keys.blob(sha256));
-      return { sweeps: item ? blobFromItem(item).sweeps : 0 };
+      return { sha256, referenced: true };
     }
   }
 
@@ -780,14 +801,44 @@ export class DynamoDbVaultStore implements VaultStore {
     return result.committed ? result : this.fileChanged(result.outcomes[0]);
   }
 
-  async putUpload(upload: UploadRecord, ttlEpochSeconds: number): Promise<void> {
+  async putUpload(upload: UploadRecord, ttlEpochSeconds: number): Promise<UploadRecord> {
+    const { blobMarkedAt } = upload;
+    if (blobMarkedAt !== null) {
+      const marked = await this.table.transact([
+        putNew(this.name, uploadToItem(upload, ttlEpochSeconds)),
+        {
+          Update: {
+            TableName: this.name,
+            Key: keys.blob(upload.sha256),
+            UpdateExpression: MARK_BLOB_PLACED,
+            ConditionExpression: `NOT ${BLOB_REFERENCED} AND attribute_not_exists(sweepingSince)`,
+            ExpressionAttributeNames: { '#type': 'type' },
+            ExpressionAttributeValues: markValues(upload.sha256, blobMarkedAt),
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          },
+        },
+      ]);
+      if (marked.committed) return upload;
+      // The upload's id is new, so only the blob's condition can have failed: store the upload unmarked.
+      const blob = marked.outcomes[1]?.item;
+      return this.putUnmarkedUpload(
+        { ...upload, blobReferenced: blob?.referenced === true },
+        ttlEpochSeconds,
+      );
+    }
+    return this.putUnmarkedUpload(upload, ttlEpochSeconds);
+  }
+
+  private async putUnmarkedUpload(upload: UploadRecord, ttlEpochSeconds: number): Promise<UploadRecord> {
+    const unmarked = { ...upload, blobMarkedAt: null };
     await this.table.documents.send(
       new PutCommand({
         TableName: this.name,
-        Item: uploadToItem(upload, ttlEpochSeconds),
+        Item: uploadToItem(unmarked, ttlEpochSeconds),
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
     );
+    return unmarked;
   }
 
   async commitVersion({
@@ -844,15 +895,8 @@ export class DynamoDbVaultStore implements VaultStore {
               Key: keys.blob(blob.sha256),
               UpdateExpression:
                 'SET #type = :blob, sha256 = :sha256, referenced = :true REMOVE placedAt, groupPk, groupSk',
-              ConditionExpression: BLOB_UNSWEPT,
               ExpressionAttributeNames: { '#type': 'type' },
-              ExpressionAttributeValues: {
-                ':blob': 'blob',
-                ':sha256': blob.sha256,
-                ':true': true,
-                ':sweeps': blob.sweeps,
-                ':zero': 0,
-              },
+              ...blobGuardCondition(blob),
             },
           },
         ]
