@@ -1,7 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { encodeName, startTestServer, type TestServer } from '../support/http';
-import { type CliUser, isReadOnly, loggedInUser, removeUsers, startStallingProxy, waitFor } from './support';
+import {
+  type CliResult,
+  type CliUser,
+  isReadOnly,
+  loggedInUser,
+  removeUsers,
+  startStallingProxy,
+  waitFor,
+} from './support';
 
 const names: string[] = [];
 for (let folder = 0; folder < 4; folder++)
@@ -32,6 +40,31 @@ const filesOnDisk = async (user: CliUser = dave) =>
     .filter((path) => !path.startsWith('.camvault-workspace/'));
 const isPartial = (path: string) => path.endsWith('.camvault-part');
 
+/**
+ * Until the sync is stuck as planned: six whole files and eight half-written ones. A sync that ends
+ * first, or a wait that times out, says what it saw (the CLI's output, the files on disk).
+ */
+const settled = async (user: CliUser, done: Promise<CliResult>) => {
+  let ended: CliResult | null = null;
+  void done.then((result) => {
+    ended = result;
+  });
+  let files: string[] = [];
+  await waitFor(
+    'six whole files and eight half-written ones',
+    async () => {
+      if (ended) throw new Error(`the sync ended before it stalled: ${JSON.stringify(ended)}`);
+      files = await filesOnDisk(user);
+      return (
+        files.filter((path) => !isPartial(path)).length === COMPLETE && files.filter(isPartial).length === 8
+      );
+    },
+    SETTLE_MS,
+  ).catch((error: Error) => {
+    throw new Error(`${error.message}; on disk: ${JSON.stringify(files)}`);
+  });
+};
+
 beforeAll(async () => {
   server = await startTestServer();
   dave = await loggedInUser(server, 'dave');
@@ -59,17 +92,7 @@ test(
       const { child, done } = dave.spawn(['sync'], { env: { CAMVAULT_URL: proxy.url } });
       await proxy.stalled;
       // The first downloads are in place; every worker is stuck half-way into a temporary file.
-      await waitFor(
-        'six whole files and eight half-written ones',
-        async () => {
-          const files = await filesOnDisk();
-          return (
-            files.filter((path) => !isPartial(path)).length === COMPLETE &&
-            files.filter(isPartial).length === 8
-          );
-        },
-        SETTLE_MS,
-      );
+      await settled(dave, done);
       child.kill('SIGKILL');
       expect((await done).signal).toBe('SIGKILL');
     } finally {
@@ -113,17 +136,7 @@ test(
     try {
       const { child, done } = erin.spawn(['sync'], { env: { CAMVAULT_URL: proxy.url } });
       await proxy.stalled;
-      await waitFor(
-        'six whole files and eight half-written ones',
-        async () => {
-          const files = await filesOnDisk(erin);
-          return (
-            files.filter((path) => !isPartial(path)).length === COMPLETE &&
-            files.filter(isPartial).length === 8
-          );
-        },
-        SETTLE_MS,
-      );
+      await settled(erin, done);
       child.kill('SIGINT');
       interrupted = await done;
     } finally {
