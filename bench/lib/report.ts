@@ -360,20 +360,30 @@ ${table(
 On the emulators a check-in makes one more call than on AWS: s3rver does not report the SHA-256 it
 was sent, so the core hashes the staged object itself (GetObject). The "AWS path" row runs the same
 core with the emulator's HeadObject answer completed as S3 would complete it.`);
+    const checkout = byOperation.get('checkout');
+    if (checkout?.target != null && checkout.calls > checkout.target)
+      misses.push(`**Checkout calls (3).** A checkout makes ${checkout.calls} calls: the file and the rules' version read
+together, then the lock and its audit entry in one transaction. v1's one conditional UpdateItem
+returned the file with its new lock; v2 writes the audit entry in the same atomic step as the change
+(no crash leaves a lock without its entry, or an entry without its lock), a transaction returns no
+item, and the answer names the file as it is; the folder rules in force are read in the same round
+trip. What would close it: the audit trail written from the table's stream after the change (one
+UpdateItem answering the file), which gives up the entry's atomicity with the change for one round
+trip; undo and release-only check-ins are alike.`);
     const checkIn = byOperation.get('check-in, the AWS path');
     if (checkIn?.target != null && checkIn.calls > checkIn.target)
       misses.push(`**Check-in calls (3).** A check-in of a single PUT makes ${checkIn.calls} calls on AWS: the upload, file and rules'
-version read together; the blob marked placed (the sweeper's guard: a sweep that begins meanwhile
-makes the commit fail); HeadObject of the staged object (S3 answers the SHA-256 it enforced on the
-signed PUT); HeadObject of the blob (there already: no copy); CopyObject of the verified bytes into
-the blob, on the condition that they are still the object verified; the one transaction (version,
-lock, audit entry); and DeleteObjects of what was staged. The ≤ 3 of v1 came from a PUT straight to
-the blob's key. v2 stages every upload under a key of its own, so that no upload can write where
-another file's bytes are or will be (s3rver enforces no signed checksum, so this is also what makes
-the guarantee testable), and the sweeper needs the mark before the bytes are placed. What would
-close part of it: a copy conditional on the blob's absence (If-None-Match, where S3 and the emulator
-both take it) instead of the HeadObject, and the staged object left to the sweeper (an hour of
-doubled storage) instead of DeleteObjects: 5 calls.`);
+version read together; HeadObject of the staged object (S3 answers the SHA-256 it enforced on the
+signed PUT); one CopyObject of the verified bytes into the blob, on the conditions that they are still
+the object verified and that the blob does not exist yet; the one transaction (version, lock, audit
+entry); and DeleteObjects of what was staged. The blob's mark (the sweeper's guard) is written by the
+staging, with the upload, and a check-in within half an hour of it needs no other; content a version
+refers to already is not copied. The ≤ 3 of v1 came from a PUT straight to the blob's key. v2 stages
+every upload under a key of its own, so that no upload can write where another file's bytes are or
+will be (s3rver enforces no signed checksum, so this is also what makes the guarantee testable). What
+would close it: trusting S3's enforcement of the signed checksum instead of reading it back (the copy
+reports the checksum it wrote), which needs an emulator that enforces it too, and the staged object
+left to the hourly sweeper (doubled storage for up to an hour) instead of DeleteObjects: 3 calls.`);
   }
 
   // 4. Contention.

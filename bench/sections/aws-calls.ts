@@ -84,7 +84,7 @@ export const awsCalls = async (endpoints: EmulatorEndpoints): Promise<CallsRow[]
       'upload staging, new file',
       stagedNew.counts,
       null,
-      'GetItem finds no file; PutItem records the upload',
+      'the file and the rules read together; the upload and its blob marked placed (the sweeper\'s guard) in one transaction',
     );
     await put(stagedNew.result, first);
     await bench.vault.checkins.checkIn(owner, name, {
@@ -113,7 +113,12 @@ export const awsCalls = async (endpoints: EmulatorEndpoints): Promise<CallsRow[]
     const staged = await counter.measure(() =>
       bench.vault.checkins.stage(owner, name, second.length, sha256(second)),
     );
-    record('upload staging, under the lock', staged.counts, null, 'the PUT URL is presigned locally');
+    record(
+      'upload staging, under the lock',
+      staged.counts,
+      null,
+      'as for a new file; the PUT URL is presigned locally',
+    );
     await put(staged.result, second);
     const checkedIn = await counter.measure(() =>
       bench.vault.checkins.checkIn(owner, name, {
