@@ -84,7 +84,7 @@ export const awsCalls = async (endpoints: EmulatorEndpoints): Promise<CallsRow[]
       'upload staging, new file',
       stagedNew.counts,
       null,
-      'the file and the rules read together; the upload and its blob marked placed (the sweeper\'s guard) in one transaction',
+      "the file and the rules read together; the upload and its blob marked placed (the sweeper's guard) in one transaction",
     );
     await put(stagedNew.result, first);
     await bench.vault.checkins.checkIn(owner, name, {
