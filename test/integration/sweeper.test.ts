@@ -35,21 +35,24 @@ const stagedKeys = async (uploadId: string) =>
       .Contents ?? []
   ).map((object) => object.Key);
 
-/** A single-PUT upload of `bytes` for `raw`, its bytes PUT. */
-const stagedPut = async (raw: string, bytes: Buffer) => {
-  const upload = (await setup.vault.checkins.stage(
-    alice,
-    name(raw),
-    bytes.length,
-    sha(bytes),
-  )) as SingleUpload;
-  const put = await fetch(upload.url, { method: 'PUT', headers: upload.headers, body: bytes });
-  expect(put.status).toBe(200);
-  return upload;
-};
-
-const checkIn = (raw: string, uploadId: string) =>
-  setup.vault.checkins.checkIn(alice, name(raw), { source: { uploadId }, message: '', keepLock: false });
+/** What the tests do through one vault: stage and PUT, check in, download. */
+const through = (vault: () => Awaited<ReturnType<typeof createTestVault>>['vault']) => ({
+  /** A single-PUT upload of `bytes` for `raw`, its bytes PUT. */
+  stagedPut: async (raw: string, bytes: Buffer) => {
+    const upload = (await vault().checkins.stage(alice, name(raw), bytes.length, sha(bytes))) as SingleUpload;
+    const put = await fetch(upload.url, { method: 'PUT', headers: upload.headers, body: bytes });
+    expect(put.status).toBe(200);
+    return upload;
+  },
+  checkIn: (raw: string, uploadId: string) =>
+    vault().checkins.checkIn(alice, name(raw), { source: { uploadId }, message: '', keepLock: false }),
+  downloaded: async (raw: string) => {
+    const link = await vault().files.download(alice, name(raw), null);
+    const response = await fetch(link.url);
+    return response.status === 200 ? Buffer.from(await response.arrayBuffer()) : null;
+  },
+});
+const { stagedPut, checkIn, downloaded } = through(() => setup.vault);
 
 /** What a check-in does before its commit, and no more: the blob placed, referenced by no version. */
 const orphanBlob = async (bytes: Buffer) => {
@@ -60,12 +63,6 @@ const orphanBlob = async (bytes: Buffer) => {
   await setup.vault.stagedBytes.place(record);
   expect(await exists(`blobs/${sha(bytes)}`)).toBe(true);
   return upload;
-};
-
-const downloaded = async (raw: string) => {
-  const link = await setup.vault.files.download(alice, name(raw), null);
-  const response = await fetch(link.url);
-  return response.status === 200 ? Buffer.from(await response.arrayBuffer()) : null;
 };
 
 test('what dead uploads staged goes (expired, given up, checked in, unknown); a live upload keeps its parts', async () => {
@@ -166,24 +163,7 @@ describe("with the sweeper's grace of an hour", () => {
     jest.restoreAllMocks();
   });
 
-  const stageAndPut = async (raw: string, bytes: Buffer) => {
-    const upload = (await graced.vault.checkins.stage(
-      alice,
-      name(raw),
-      bytes.length,
-      sha(bytes),
-    )) as SingleUpload;
-    const put = await fetch(upload.url, { method: 'PUT', headers: upload.headers, body: bytes });
-    expect(put.status).toBe(200);
-    return upload;
-  };
-  const commit = (raw: string, uploadId: string) =>
-    graced.vault.checkins.checkIn(alice, name(raw), { source: { uploadId }, message: '', keepLock: false });
-  const fetched = async (raw: string) => {
-    const link = await graced.vault.files.download(alice, name(raw), null);
-    const response = await fetch(link.url);
-    return response.status === 200 ? Buffer.from(await response.arrayBuffer()) : null;
-  };
+  const { stagedPut: stageAndPut, checkIn: commit, downloaded: fetched } = through(() => graced.vault);
 
   test('a check-in soon after staging commits on the mark staging made; one long after marks the blob again', async () => {
     const placeBlob = jest.spyOn(graced.store, 'placeBlob');
