@@ -166,7 +166,10 @@ export const sync = async (context: WorkspaceContext, argument: string | undefin
       if (!folders.has(folder)) folders.set(folder, mkdir(folder, { recursive: true }));
       return folders.get(folder);
     };
-    const linkFor = ({ file }: Plan['downloads'][number]) => api.download(file.name, file.version);
+    // The latest version rather than the one listed: the vault finds it with the file (one read less
+    // per file), and one checked in since the listing is the one to have anyway. What is recorded is
+    // what the link named, and verified.
+    const linkFor = ({ file }: Plan['downloads'][number]) => api.download(file.name);
     await eachBounded(plan.downloads, DOWNLOADS_PARALLEL, linkFor, async (download, asked) => {
       const { file, localPath } = download;
       const link =
@@ -182,7 +185,8 @@ export const sync = async (context: WorkspaceContext, argument: string | undefin
           context.out.progress.update(doneBytes);
         },
       });
-      workspace.record(file, await stat(localPath));
+      const placed = { version: link.version, sha256: link.sha256, sizeBytes: link.sizeBytes };
+      workspace.record({ ...file, ...placed }, await stat(localPath));
       if (Date.now() - savedAt > SAVE_EVERY_MS) {
         savedAt = Date.now();
         await workspace.save();
