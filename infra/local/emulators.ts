@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import S3rver from '@20minutes/s3rver';
+import { bareETag } from '#shared/aws/s3-file-store';
 
 export const LOOPBACK = '127.0.0.1';
 /** s3rver accepts only this key pair; DynamoDB Local accepts any. */
@@ -180,11 +181,9 @@ interface CopyContext {
 }
 type CopyController = (ctx: CopyContext) => Promise<void>;
 
-const bare = (etag: string | undefined): string => (etag ?? '').replace(/^W\//, '').replace(/"/g, '');
-
 const etagOf = async (ctx: CopyContext, bucket: string, key: string): Promise<string | null> =>
   ctx.store.getMetadata(bucket, key).then(
-    (metadata) => bare(metadata.etag),
+    (metadata) => bareETag(metadata.etag),
     () => null,
   );
 
@@ -214,7 +213,7 @@ const honourCopyConditions = (): void => {
           .replace(/^\//, '')
           .split('/');
         const current = await etagOf(ctx, bucket, key.join('/'));
-        if (current !== null && current !== bare(sourceETag)) refuse();
+        if (current !== null && current !== bareETag(sourceETag)) refuse();
       }
       if (name === 'putObjectCopy' && ctx.headers['if-none-match'] === '*') {
         if ((await etagOf(ctx, ctx.params.bucket, ctx.params.key)) !== null) refuse();

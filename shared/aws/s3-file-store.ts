@@ -30,7 +30,8 @@ export const stagedPartKey = (uploadId: string, partNumber: number): string =>
 const hexToBase64 = (hex: string): string => Buffer.from(hex, 'hex').toString('base64');
 const base64ToHex = (base64: string): string => Buffer.from(base64, 'base64').toString('hex');
 /** S3 quotes ETags; compare them without. */
-const bareETag = (etag: string | undefined): string => (etag ?? '').replaceAll('"', '');
+/** An ETag as S3 quotes it, without the quotes. */
+export const bareETag = (etag: string | undefined): string => (etag ?? '').replaceAll('"', '');
 
 const errorName = (error: unknown): string | undefined => (error as { name?: string }).name;
 const isMissing = (error: unknown): boolean =>

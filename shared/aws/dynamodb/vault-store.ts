@@ -105,9 +105,6 @@ const BLOB_UNSWEPT =
 const BLOB_STILL_MARKED = 'attribute_not_exists(sweepingSince) AND placedAt = :markedAt';
 /** A blob a version refers to is never swept. */
 const BLOB_REFERENCED = 'attribute_exists(referenced)';
-/** What marks a blob placed at `:now`: the sweeper's candidate from then. */
-const MARK_BLOB_PLACED =
-  'SET #type = :blob, sha256 = :sha256, placedAt = :now, groupPk = :group, groupSk = :sort';
 /** The commit's condition on its blob's record, and the values it names (with the record's own). */
 const blobGuardCondition = (guard: BlobGuard) => {
   const own = { ':blob': 'blob', ':sha256': guard.sha256, ':true': true };
@@ -122,12 +119,20 @@ const blobGuardCondition = (guard: BlobGuard) => {
     ExpressionAttributeValues: { ...own, ':sweeps': guard.sweeps, ':zero': 0 },
   };
 };
-const markValues = (sha256: string, now: string) => ({
-  ':blob': 'blob',
-  ':sha256': sha256,
-  ':now': now,
-  ':group': UNREFERENCED_BLOBS_GROUP,
-  ':sort': `${now}#${sha256}`,
+/** The write that marks a blob placed at `at` (the sweeper's candidate from then), if `condition` holds. */
+const markBlobPlaced = (table: string, sha256: string, at: string, condition: string) => ({
+  TableName: table,
+  Key: keys.blob(sha256),
+  UpdateExpression: 'SET #type = :blob, sha256 = :sha256, placedAt = :at, groupPk = :group, groupSk = :sort',
+  ConditionExpression: condition,
+  ExpressionAttributeNames: { '#type': 'type' },
+  ExpressionAttributeValues: {
+    ':blob': 'blob',
+    ':sha256': sha256,
+    ':at': at,
+    ':group': UNREFERENCED_BLOBS_GROUP,
+    ':sort': `${at}#${sha256}`,
+  },
 });
 /** A sweep that has been going this long died: another may take the blob over. */
 const SWEEP_TAKEOVER_MS = 15 * 60 * 1000;
@@ -660,14 +665,9 @@ export class DynamoDbVaultStore implements VaultStore {
   async placeBlob(sha256: string, now: string): Promise<BlobGuard> {
     try {
       const { Attributes } = await this.table.documents.send(
+        // A blob a version refers to is never swept: it needs no mark.
         new UpdateCommand({
-          TableName: this.name,
-          Key: keys.blob(sha256),
-          UpdateExpression: MARK_BLOB_PLACED,
-          // A blob a version refers to is never swept: it needs no mark.
-          ConditionExpression: `NOT ${BLOB_REFERENCED}`,
-          ExpressionAttributeNames: { '#type': 'type' },
-          ExpressionAttributeValues: markValues(sha256, now),
+          ...markBlobPlaced(this.name, sha256, now, `NOT ${BLOB_REFERENCED}`),
           ReturnValues: 'ALL_NEW',
         }),
       );
@@ -808,12 +808,12 @@ export class DynamoDbVaultStore implements VaultStore {
         putNew(this.name, uploadToItem(upload, ttlEpochSeconds)),
         {
           Update: {
-            TableName: this.name,
-            Key: keys.blob(upload.sha256),
-            UpdateExpression: MARK_BLOB_PLACED,
-            ConditionExpression: `NOT ${BLOB_REFERENCED} AND attribute_not_exists(sweepingSince)`,
-            ExpressionAttributeNames: { '#type': 'type' },
-            ExpressionAttributeValues: markValues(upload.sha256, blobMarkedAt),
+            ...markBlobPlaced(
+              this.name,
+              upload.sha256,
+              blobMarkedAt,
+              `NOT ${BLOB_REFERENCED} AND attribute_not_exists(sweepingSince)`,
+            ),
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           },
         },
