@@ -170,6 +170,8 @@ export const startStallingProxy = async (
     passParts?: number;
     failParts?: number;
     sinkParts?: boolean;
+    /** Awaited before an API request is passed on to the vault (to change the vault in between). */
+    beforeForwarding?: (path: string) => Promise<void>;
   } = {},
 ) => {
   const passing = options.passes ?? (() => false);
@@ -258,6 +260,7 @@ export const startStallingProxy = async (
       const body = await readAll(request);
       const path = request.url ?? '/';
       requests.push(`${request.method} ${path}`);
+      await options.beforeForwarding?.(path);
       const answer = await fetch(`${vaultUrl}${path}`, {
         method: request.method,
         headers: {
